@@ -1,0 +1,117 @@
+"Bad input and the `sslkt_data` console script, on files built in a temp dir"
+import io, json, shutil, subprocess, sys, warnings
+from pathlib import Path
+import numpy as np, pytest
+from PIL import Image
+from sslkt.data import ImageSet, RGBImage, check_images, scan_images
+
+def run_cli(*args):
+    exe = Path(sys.executable).parent/'sslkt_data'
+    return subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=600)
+
+@pytest.fixture
+def bad_folder(tmp_path, imagenette_items):
+    "A train/val folder of real images plus every kind of awkward file"
+    src = Path(imagenette_items.path[0])
+    t = tmp_path/'train'/'things'; t.mkdir(parents=True); (tmp_path/'val'/'things').mkdir(parents=True)
+    for i in range(3): shutil.copy(imagenette_items.path[i], t/f'real{i}.jpg')
+    shutil.copy(imagenette_items.path[5], tmp_path/'val'/'things'/'real_val.jpg')
+    (t/'truncated.jpg').write_bytes(src.read_bytes()[:len(src.read_bytes())//3])
+    (t/'zero.jpg').write_bytes(b'')
+    (t/'text.jpg').write_text('this is not a JPEG')
+    rgb = Image.open(src).convert('RGB')
+    rgba = rgb.convert('RGBA'); rgba.putalpha(128); rgba.save(t/'rgba.png')
+    rgb.convert('P').save(t/'palette.png')
+    Image.fromarray(np.asarray(rgb.convert('L')).astype(np.uint16) * 257).save(t/'sixteen.png')
+    rgb.convert('CMYK').save(t/'cmyk.jpg')
+    rgb.resize((8, 8)).save(t/'tiny.png')
+    return tmp_path
+
+def test_bad_files_skipped_with_one_warning(bad_folder):
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter('always')
+        imgs = ImageSet.from_source(bad_folder, size=32)
+    msgs = [str(o.message) for o in w]
+    skipped = [m for m in msgs if 'unreadable' in m]
+    assert len(skipped) == 1 and '3 files' in skipped[0], msgs
+    assert sorted(Path(p).name for p in imgs.skipped.path) == ['text.jpg', 'truncated.jpg', 'zero.jpg']
+    small = [m for m in msgs if 'upscaled' in m]
+    assert len(small) == 1 and '1 files' in small[0] and 'tiny.png' in small[0], msgs
+    assert len(imgs) == 9   # 3 real + val + rgba, palette, 16-bit, cmyk, tiny
+
+@pytest.mark.parametrize('name', ['rgba.png', 'palette.png', 'sixteen.png', 'cmyk.jpg', 'tiny.png', 'real0.jpg'])
+def test_odd_modes_become_rgb(bad_folder, name):
+    img = RGBImage.create(bad_folder/'train'/'things'/name)
+    assert img.mode == 'RGB'
+    a = np.asarray(img)
+    assert a.dtype == np.uint8 and a.ndim == 3 and a.shape[2] == 3
+    if name == 'sixteen.png':   # scaled from 16 bits, not clipped to white
+        ref = np.asarray(Image.open(bad_folder/'train'/'things'/'real0.jpg').convert('L'))
+        assert abs(int(a[..., 0].mean()) - int(ref.mean())) < 10 and a.max() < 255 or a.mean() < 250
+
+def test_dataloaders_skip_bad_files(bad_folder):
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        imgs = ImageSet.from_source(bad_folder, size=32)
+    dls = imgs.dls(size=32, bs=4, num_workers=0, augment=False)
+    n = sum(len(b[0]) for b in dls.train)   # drop_last drops a partial batch
+    assert n == 8 - (8 % 4)
+    xb, = dls.one_batch()
+    assert xb.shape == (4, 3, 32, 32)
+
+def test_missing_and_empty_sources(tmp_path):
+    with pytest.raises(FileNotFoundError, match='nowhere'): scan_images(tmp_path/'nowhere')
+    (tmp_path/'empty').mkdir()
+    with pytest.raises(ValueError, match='no image files.*empty'): scan_images(tmp_path/'empty')
+    (tmp_path/'empty.csv').write_text('')
+    with pytest.raises(ValueError, match='empty CSV'): scan_images(tmp_path/'empty.csv')
+    (tmp_path/'header.csv').write_text('path,label\n')
+    with pytest.raises(ValueError, match='no rows'): scan_images(tmp_path/'header.csv')
+    (tmp_path/'nopath.csv').write_text('file,label\na.jpg,x\n')
+    with pytest.raises(ValueError, match="no 'path' column"): scan_images(tmp_path/'nopath.csv')
+    with pytest.raises(ValueError, match='no labeled'): ImageSet(scan_images(_flat(tmp_path))).dls(labeled=True)
+
+def _flat(tmp_path):
+    d = tmp_path/'flat'; d.mkdir()
+    for i in range(4): Image.new('RGB', (40, 40), (i*60, 0, 0)).save(d/f'{i}.png')
+    return d
+
+def test_flat_folder_and_csv(tmp_path, imagenette_items):
+    items = scan_images(_flat(tmp_path))
+    assert len(items) == 4 and items.label.isna().all()
+    rows = imagenette_items.sample(20, random_state=0).reset_index(drop=True)
+    (tmp_path/'imgs').mkdir()
+    rel = [f'imgs/{i}.jpg' for i in range(len(rows))]
+    for p, r in zip(rows.path, rel): shutil.copy(p, tmp_path/r)
+    rows.assign(path=rel).to_csv(tmp_path/'rel.csv', index=False)   # paths relative to the CSV's folder
+    items = scan_images(tmp_path/'rel.csv')
+    assert items.path.tolist() == [str(tmp_path/r) for r in rel]
+    assert items.is_valid.tolist() == rows.is_valid.tolist() and items.label.tolist() == rows.label.tolist()
+    rows[['path']].to_csv(tmp_path/'nolabel.csv', index=False)     # absolute paths, no label, no split
+    items = scan_images(tmp_path/'nolabel.csv')
+    assert items.label.isna().all() and items.path.tolist() == rows.path.tolist()
+
+def test_all_images_unreadable(tmp_path):
+    (tmp_path/'a.jpg').write_bytes(b'')
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        with pytest.raises(ValueError, match='no readable images'): ImageSet.from_source(tmp_path)
+
+def test_cli_json_on_bad_folder(bad_folder):
+    r = run_cli('--data', str(bad_folder), '--json', '--size', '32')
+    assert r.returncode == 0, r.stderr
+    s = json.loads(r.stdout)
+    assert (s['train'], s['val'], s['skipped']['count']) == (8, 1, 3)
+    assert s['classes'] == {'things': {'train': 8, 'val': 1}}
+    assert s['sizes']['min_side'] == 8
+
+def test_cli_errors_name_the_path(tmp_path):
+    r = run_cli('--data', str(tmp_path/'missing_dir'))
+    assert r.returncode != 0 and 'missing_dir' in r.stderr
+
+def test_cli_default_data_counts():
+    "The done-when of the data stage: Imagenette 160 has 9,469 train / 3,925 val images in 10 classes, none unreadable"
+    r = run_cli('--json')
+    assert r.returncode == 0, r.stderr
+    s = json.loads(r.stdout)
+    assert (s['train'], s['val'], len(s['classes']), s['skipped']['count']) == (9469, 3925, 10, 0)
