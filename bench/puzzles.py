@@ -86,7 +86,13 @@ def main():
               f'{bs/(t_make + t_step):,.0f} puzzles/s trained')
     torch.set_num_threads(max(1, __import__('os').cpu_count() or 1))
     step_share('cpu', a.bs)
-    if torch.cuda.is_available(): step_share('cuda', a.gpu_bs)
+    if torch.cuda.is_available():
+        from sslkt.pretext.puzzles import tile_corners, cut_tiles
+        r, c = tile_corners(a.n, a.size, a.crop, a.tile, a.jitter, gen=torch.Generator().manual_seed(0))
+        img = torch.randint(0, a.n, (a.n, 9), generator=torch.Generator().manual_seed(1))
+        same = torch.equal(cut_tiles(batch, img, r, c, a.tile), cut_tiles(batch.cuda(), img.cuda(), r.cuda(), c.cuda(), a.tile).cpu())
+        print(f'cuda tiles equal cpu tiles: {same}')
+        step_share('cuda', a.gpu_bs)
     print(f'batched={rb:.0f} reference={rr:.0f} ratio={rb/rr:.1f}')
 
 if __name__ == '__main__': main()
