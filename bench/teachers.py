@@ -1,7 +1,8 @@
 """How much class information does each teacher's clustering carry? NMI of k-means clusters vs the true classes.
 
 For each teacher (default: a random AlexNet, HOG, and any trunk files given), features of a fixed Imagenette subset
-are extracted, the training images clustered for each k (PCA-whitening to --d, L2, faiss k-means), and every image
+are extracted, the training images clustered for each k (PCA to --d with and without whitening, L2, faiss k-means),
+and every image
 pseudo-labelled; NMI / ARI / purity against the true labels are printed for the training images (what was clustered)
 and the validation images (labelled by the same centres). Features are kept under --out for reuse.
 Last line: one `teacher=… k=… nmi=…` per teacher and k (training images).
@@ -32,16 +33,16 @@ def main():
             extract_features(teacher_from_spec(spec, a.layer, a.pool), imgs, fdir, size=a.size, progress=False, num_workers=a.workers)
         x, items = load_features(fdir)
         tr = ~items.is_valid.values
-        for k in a.k:
+        for k, whiten in [(k, w) for w in (True, False) for k in a.k]:
             with warnings.catch_warnings():
                 warnings.simplefilter('ignore')
-                cl = Clustering(k, d=a.d, nredo=a.nredo, seed=0).fit(x[tr])
+                cl = Clustering(k, d=a.d, whiten=whiten, nredo=a.nredo, seed=0).fit(x[tr])
             lab = cl.assign(x)[0]
             rt, rv = cluster_report(lab[tr], k, items.label.values[tr]), cluster_report(lab[~tr], k, items.label.values[~tr])
-            rows.append(dict(teacher=spec, dims=x.shape[1], k=k, nmi=rt['nmi'], ari=rt['ari'], purity=rt['purity'],
+            rows.append(dict(teacher=spec, dims=x.shape[1], pre=f"pca{a.d}{'-white' if whiten else ''}-l2", k=k, nmi=rt['nmi'], ari=rt['ari'], purity=rt['purity'],
                              nmi_val=rv['nmi'], purity_val=rv['purity'], empty=rt['empty']))
             print(pd.DataFrame(rows[-1:]).round(4).to_string(index=False, header=len(rows) == 1), flush=True)
     print(f'{int(tr.sum())} train / {int((~tr).sum())} val images at {a.size}px; layer {a.layer}, pool {a.pool}, PCA {a.d}')
-    print(' '.join(f"teacher={r['teacher']} k={r['k']} nmi={r['nmi']:.4f}" for r in rows))
+    print(' '.join(f"teacher={r['teacher']} pre={r['pre']} k={r['k']} nmi={r['nmi']:.4f}" for r in rows))
 
 if __name__ == '__main__': main()
