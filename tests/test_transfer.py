@@ -12,7 +12,7 @@ def run(cmd, *args):
 @pytest.fixture(scope='module')
 def chain(tmp_path_factory):
     d = tmp_path_factory.mktemp('chain')
-    r = run('sslkt_features', d/'feats', '--teacher', 'hog', '--n_train', 200, '--n_valid', 100, '--workers', 0)
+    r = run('sslkt_features', '--out', d/'feats', '--teacher', 'hog', '--n_train', 200, '--n_valid', 100, '--workers', 0)
     assert r.returncode == 0, r.stderr
     return d
 
@@ -22,7 +22,7 @@ def test_features_written(chain):
     assert json.loads((chain/'feats'/'teacher.json').read_text())['teacher'] == 'hog'
 
 def test_cluster_then_cc(chain):
-    r = run('sslkt_cluster', chain/'clusters', '--features', chain/'feats', '--k', 10, '--d', 64)
+    r = run('sslkt_cluster', '--out', chain/'clusters', '--features', chain/'feats', '--k', 10, '--d', 64)
     assert r.returncode == 0, r.stderr
     last = r.stdout.strip().splitlines()[-1]
     vals = dict(kv.split('=') for kv in last.split())
@@ -30,21 +30,21 @@ def test_cluster_then_cc(chain):
     lab = pd.read_csv(chain/'clusters'/'pseudo_labels.csv')
     assert len(lab) == 300 and lab.pseudo_label.between(0, 9).all()            # every image got a pseudo-label
     for f in ('centroids.npy', 'clustering.json', 'pca.faiss', 'report.json', 'cluster_sizes.png'): assert (chain/'clusters'/f).exists(), f
-    r = run('sslkt_cc', chain/'clusters', chain/'cc', '--epochs', 1, '--size', 64, '--hidden', 64, '--bs', 32, '--workers', 0)
+    r = run('sslkt_cc', '--labels', chain/'clusters', '--out', chain/'cc', '--epochs', 1, '--size', 64, '--hidden', 64, '--bs', 32, '--workers', 0)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip().splitlines()[-1].startswith('arch=alexnet k=10 epochs=1')
     assert (chain/'cc'/'trunk.pth').exists()
 
-def test_cluster_needs_features_or_teacher(tmp_path):
-    r = run('sslkt_cluster', tmp_path/'x')
-    assert r.returncode != 0 and '--features' in (r.stderr + r.stdout)
+def test_cluster_missing_features(tmp_path):
+    r = run('sslkt_cluster', '--out', tmp_path/'x', '--features', tmp_path/'nothing_here')
+    assert r.returncode != 0 and 'nothing_here' in r.stderr
 
 def test_k_larger_than_points(chain, tmp_path):
-    r = run('sslkt_cluster', tmp_path/'big', '--features', chain/'feats', '--k', 500, '--d', 0)
+    r = run('sslkt_cluster', '--out', tmp_path/'big', '--features', chain/'feats', '--k', 500, '--d', 0)
     assert r.returncode != 0 and 'k=500' in r.stderr
 
 def test_cc_missing_labels(tmp_path):
-    r = run('sslkt_cc', tmp_path/'nowhere', tmp_path/'out')
+    r = run('sslkt_cc', '--labels', tmp_path/'nowhere', '--out', tmp_path/'out')
     assert r.returncode != 0 and 'nowhere' in (r.stderr + r.stdout)
 
 def test_bad_features_errors():
