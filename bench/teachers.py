@@ -22,6 +22,7 @@ def main():
     ap.add_argument('--n_train', type=int, default=1500); ap.add_argument('--n_valid', type=int, default=500)
     ap.add_argument('--size', type=int, default=128); ap.add_argument('--nredo', type=int, default=3)
     ap.add_argument('--layer', default='conv5'); ap.add_argument('--pool', default='avg2')
+    ap.add_argument('--norm', default='per_image', help="trunk input normalisation: per_image (jigsaw trunks) or imagenet (classifiers such as CC students)")
     ap.add_argument('--workers', type=int, default=1)
     a = ap.parse_args()
     imgs = ImageSet.from_source(a.data, n_train=a.n_train, n_valid=a.n_valid, progress=False)
@@ -30,7 +31,7 @@ def main():
         name = spec.replace('/', '_').replace(':', '_')
         fdir = Path(a.out)/name
         if not (fdir/'features.npy').exists():
-            extract_features(teacher_from_spec(spec, a.layer, a.pool), imgs, fdir, size=a.size, progress=False, num_workers=a.workers)
+            extract_features(teacher_from_spec(spec, a.layer, a.pool, a.norm), imgs, fdir, size=a.size, progress=False, num_workers=a.workers)
         x, items = load_features(fdir)
         tr = ~items.is_valid.values
         for k, whiten in [(k, w) for w in (True, False) for k in a.k]:
@@ -42,7 +43,7 @@ def main():
             rows.append(dict(teacher=spec, dims=x.shape[1], pre=f"pca{a.d}{'-white' if whiten else ''}-l2", k=k, nmi=rt['nmi'], ari=rt['ari'], purity=rt['purity'],
                              nmi_val=rv['nmi'], purity_val=rv['purity'], empty=rt['empty']))
             print(pd.DataFrame(rows[-1:]).round(4).to_string(index=False, header=len(rows) == 1), flush=True)
-    print(f'{int(tr.sum())} train / {int((~tr).sum())} val images at {a.size}px; layer {a.layer}, pool {a.pool}, PCA {a.d}')
+    print(f'{int(tr.sum())} train / {int((~tr).sum())} val images at {a.size}px; layer {a.layer}, pool {a.pool}, norm {a.norm}, PCA {a.d}')
     print(' '.join(f"teacher={r['teacher']} pre={r['pre']} k={r['k']} nmi={r['nmi']:.4f}" for r in rows))
 
 if __name__ == '__main__': main()
