@@ -10,7 +10,8 @@ Last line: task=… arch=… device=… epochs=… train_puzzles_per_s=… accur
 import argparse, os, time
 import torch
 from sslkt.data import ImageSet
-from sslkt.pretext.train import jigsaw_learner, save_pretext, history, EpochCheckpoint
+from sslkt.utils import history
+from sslkt.pretext.train import jigsaw_learner, save_pretext, EpochCheckpoint
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
