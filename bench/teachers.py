@@ -22,7 +22,7 @@ def main():
     ap.add_argument('--n_train', type=int, default=1500); ap.add_argument('--n_valid', type=int, default=500)
     ap.add_argument('--size', type=int, default=128); ap.add_argument('--nredo', type=int, default=3)
     ap.add_argument('--layer', default='conv5'); ap.add_argument('--pool', default='avg2')
-    ap.add_argument('--norm', default='per_image', help="trunk input normalisation: per_image (jigsaw trunks) or imagenet (classifiers such as CC students)")
+    ap.add_argument('--norm', default='auto', help="trunk input normalisation: auto (the one recorded with the trunk; per_image for random ones), per_image, imagenet or none")
     ap.add_argument('--workers', type=int, default=1)
     a = ap.parse_args()
     imgs = ImageSet.from_source(a.data, n_train=a.n_train, n_valid=a.n_valid, progress=False)
@@ -31,7 +31,9 @@ def main():
         name = spec.replace('/', '_').replace(':', '_')
         fdir = Path(a.out)/name
         if not (fdir/'features.npy').exists():
-            extract_features(teacher_from_spec(spec, a.layer, a.pool, a.norm), imgs, fdir, size=a.size, progress=False, num_workers=a.workers)
+            t = teacher_from_spec(spec, a.layer, a.pool, a.norm)
+            print(f'{spec}: norm {getattr(t, "norm", None)}', flush=True)
+            extract_features(t, imgs, fdir, size=a.size, progress=False, num_workers=a.workers)
         x, items = load_features(fdir)
         tr = ~items.is_valid.values
         for k, whiten in [(k, w) for w in (True, False) for k in a.k]:

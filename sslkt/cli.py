@@ -4,6 +4,7 @@
 
 # %% ../nbs/40_cli.ipynb #9c9b78a3
 from __future__ import annotations
+import json
 from json import dumps
 from pathlib import Path
 from fastcore.script import call_parse, store_true
@@ -74,16 +75,18 @@ def sslkt_pretrain(out:str='runs/pretext', # output folder (trunk.pth, history.c
                    n_train:int=None, # use a fixed random subset of the training images
                    n_valid:int=None, # and of the validation images
                    workers:int=None, # DataLoader workers (default: fastai's)
-                   seed:int=0, # seed of permutations, subset and puzzles
+                   seed:int=0, # seed of the permutations, the initial weights and the puzzles
+                   data_seed:int=0, # seed of the image subset and of a missing train/val split
                   ):
     "Train a trunk on Jigsaw/Jigsaw++ and save it where the clustering stage finds it"
-    imgs = ImageSet.from_source(data, size=size, n_train=n_train, n_valid=n_valid, seed=seed)
+    imgs = ImageSet.from_source(data, size=size, n_train=n_train, n_valid=n_valid, seed=data_seed)
     dls = imgs.dls(size=size, bs=bs, **({} if workers is None else dict(num_workers=workers)))
     learn = jigsaw_learner(dls, task, arch, n_perms, crop, tile, jitter, gray, seed=seed)
     print(f'{task} with {arch}: {len(dls.train_ds)} train / {len(dls.valid_ds)} val images, '
           f'{learn.pretext["n_perms"]} permutations, crop {crop}, tiles {tile}, on {dls.device}')
     learn.fit_one_cycle(epochs, lr, cbs=EpochCheckpoint(Path(out)/'checkpoint.pth'))
-    path = save_pretext(learn, out, data=str(imgs.source or 'imagenette'), epochs=epochs, n_train=len(dls.train_ds))
+    path = save_pretext(learn, out, data=str(imgs.source or 'imagenette'), epochs=epochs, n_train=len(dls.train_ds),
+                        data_seed=data_seed)
     acc = float(learn.recorder.values[-1][-1])
     print(f'wrote {path}')
     print(f'task={task} arch={arch} epochs={epochs} accuracy={acc:.4f} chance={1/learn.pretext["n_perms"]:.4f}')
@@ -94,21 +97,23 @@ def sslkt_features(out:str='runs/features', # output folder (features.npy, items
                    teacher:str='hog', # 'hog', a trunk file or folder (e.g. sslkt_pretrain's --out), or 'random:ARCH'
                    layer:str='conv5', # trunk layer to read
                    pool:str='avg2', # pooling of the layer: avg, max, avgK (K×K), flat
-                   norm:str='per_image', # input normalisation: per_image or imagenet
+                   norm:str=None, # input normalisation: per_image, imagenet or none (default: the trunk's own)
                    data:str=None, # images (see sslkt_data); default: Imagenette 160
                    size:int=None, # image side (default: 128 for HOG, 160 for trunks)
                    bs:int=64, # batch size
                    n_train:int=None, # fixed random subset of the training images
                    n_valid:int=None, # and of the validation images
-                   seed:int=0, # seed of the subset (and of a random teacher)
+                   seed:int=0, # seed of a random teacher's weights
+                   data_seed:int=0, # seed of the image subset and of a missing train/val split
                    workers:int=None, # DataLoader workers (default: fastai's)
                   ):
     "Compute a teacher's features of every image of a data set, streamed to disk"
-    imgs = ImageSet.from_source(data, n_train=n_train, n_valid=n_valid, seed=seed)
-    t = teacher_from_spec(teacher, layer, pool, norm, seed)
+    imgs = ImageSet.from_source(data, n_train=n_train, n_valid=n_valid, seed=data_seed)
+    t = teacher_from_spec(teacher, layer, pool, norm or 'auto', seed)
     size = size or (128 if teacher == 'hog' else 160)
     path = extract_features(t, imgs, out, size=size, bs=bs, **({} if workers is None else dict(num_workers=workers)))
-    cfg = dict(teacher=teacher, layer=layer, pool=pool, norm=norm, size=size, data=str(data or 'imagenette'))
+    cfg = dict(teacher=teacher, layer=layer, pool=pool, norm=getattr(t, 'norm', None), size=size, data=str(data or 'imagenette'),
+               n_train=n_train, n_valid=n_valid, seed=seed, data_seed=data_seed)
     (Path(out)/'teacher.json').write_text(dumps(cfg, indent=1))
     f = load_features(path)[0]
     print(f'wrote {path}: {f.shape[0]} images x {f.shape[1]} dimensions')
@@ -124,7 +129,8 @@ def sslkt_cluster(out:str='runs/clusters', # output folder
                   no_whiten:store_true=False, # PCA without whitening (better for HOG)
                   niter:int=20, # k-means iterations
                   nredo:int=1, # k-means restarts
-                  seed:int=0, # seed of k-means
+                  seed:int=0, # seed of k-means (and, with --teacher, of a random teacher)
+                  data_seed:int=0, # with --teacher: seed of the image subset
                   n_train:int=None, # with --teacher: subset of training images
                   n_valid:int=None, # with --teacher: subset of validation images
                  ):
@@ -133,11 +139,12 @@ def sslkt_cluster(out:str='runs/clusters', # output folder
     if features is None and teacher is None: features = 'runs/features'
     if features is None:
         features = out/'features'
-        sslkt_features(str(features), teacher, data=data, n_train=n_train, n_valid=n_valid, seed=seed)
-    x, items = load_features(features)
+        sslkt_features(str(features), teacher, data=data, n_train=n_train, n_valid=n_valid, seed=seed, data_seed=data_seed)
+    items = load_features(features)[1]
     train = ~items.is_valid.values.astype(bool)
-    cl = Clustering(k, d or None, whiten=not no_whiten, nredo=nredo, niter=niter, seed=seed).fit(x[train] if train.any() else x)
-    cl.save(out)
+    cl = Clustering(k, d or None, whiten=not no_whiten, nredo=nredo, niter=niter, seed=seed).fit(features)   # training rows
+    tj = Path(features)/'teacher.json'
+    cl.save(out, features=str(features), data_seed=json.loads(tj.read_text()).get('data_seed') if tj.exists() else None)
     df, rep = cl.pseudo_labels(features, out=out)
     has_labels = 'label' in items and items.label.notna().all()
     lab = lambda m: items.label.values[m] if has_labels else None
@@ -163,16 +170,19 @@ def sslkt_cc(labels:str='runs/clusters', # pseudo_labels.csv, or the sslkt_clust
              hidden:int=4096, # AlexNet's fc6/fc7 width
              uniform:store_true=False, # sample uniformly over pseudo-labels
              workers:int=None, # DataLoader workers (default: fastai's)
+             seed:int=0, # seed of the initial weights
             ):
     "Train a target network from scratch to predict pseudo-labels"
     p = Path(labels)
     if p.is_dir(): p = p/'pseudo_labels.csv'
     if not p.exists(): raise SystemExit(f'sslkt_cc: no pseudo-labels at {p}')
     dls = pseudo_label_dls(p, size=size, bs=bs, uniform=uniform, **({} if workers is None else dict(num_workers=workers)))
-    learn = cc_learner(dls, arch, size, hidden)
+    learn = cc_learner(dls, arch, size, hidden, seed=seed)
     print(f'cluster classification: {arch} on {len(dls.train_ds)} train / {len(dls.valid_ds)} val images, k={len(dls.vocab)}, on {dls.device}')
     learn.fit_one_cycle(epochs, lr)
-    path = save_cc(learn, out, labels=str(p), epochs=epochs)
+    cj = p.parent/'clustering.json'
+    data_seed = json.loads(cj.read_text()).get('data_seed') if cj.exists() else None
+    path = save_cc(learn, out, labels=str(p), epochs=epochs, seed=seed, data_seed=data_seed)
     tl, vl, acc = map(float, learn.recorder.values[-1])
     print(f'wrote {path}')
     print(f'arch={arch} k={len(dls.vocab)} epochs={epochs} train_loss={tl:.4f} valid_loss={vl:.4f} accuracy={acc:.4f}')

@@ -20,7 +20,7 @@ from fastai.data.transforms import Normalize
 from fastai.vision.core import imagenet_stats
 
 # %% auto #0
-__all__ = ['imagenette', 'to_rgb', 'RGBImage', 'scan_images', 'check_images', 'ImageSet']
+__all__ = ['imagenette', 'to_rgb', 'RGBImage', 'parse_flags', 'scan_images', 'check_images', 'ImageSet', 'CenterResize']
 
 # %% ../nbs/00_data.ipynb #c8964f94
 def imagenette(url=URLs.IMAGENETTE_160): # a fastai Imagenette URL (`URLs.IMAGENETTE_160` by default)
@@ -54,7 +54,10 @@ class RGBImage(PILImage):
 
 # %% ../nbs/00_data.ipynb #9c557bbb
 def _image_files(folder:Path):
-    return sorted(p for p in Path(folder).rglob('*') if p.suffix.lower() in image_extensions and p.is_file())
+    "Image files under `folder`, sorted; hidden files and folders (names starting with '.') are not images"
+    folder = Path(folder)
+    return sorted(p for p in folder.rglob('*') if p.suffix.lower() in image_extensions and p.is_file()
+                  and not any(o.startswith('.') for o in p.relative_to(folder).parts))
 
 def _split_folder(path:Path):
     "The train and validation folders of `path`, or `(None, None)` for a flat folder"
@@ -63,6 +66,26 @@ def _split_folder(path:Path):
 
 def _random_split(n, valid_pct, seed):
     return np.random.default_rng(seed).random(n) < valid_pct
+
+_true, _false = {'true', 't', 'yes', 'y', '1', 'valid', 'val'}, {'false', 'f', 'no', 'n', '0', 'train'}
+
+def parse_flags(col:pd.Series, name:str='is_valid')->np.ndarray:
+    "Booleans from a column of booleans, 0/1 integers or floats, or words (true/false, yes/no, t/f); else an error naming the rows"
+    def one(v):
+        if isinstance(v, (bool, np.bool_)): return bool(v)
+        if isinstance(v, (int, float, np.integer, np.floating)) and not pd.isna(v):
+            return bool(v) if v in (0, 1) else None
+        s = str(v).strip().lower()
+        if s.replace('.', '', 1).isdigit():
+            try: return {0.: False, 1.: True}.get(float(s))
+            except ValueError: return None
+        return True if s in _true else False if s in _false else None
+    vals = [one(v) for v in col]
+    if bad := [i for i, v in enumerate(vals) if v is None]:
+        shown = ', '.join(f'{i} ({col.iloc[i]!r})' for i in bad[:5])
+        raise ValueError(f"column {name!r}: {len(bad)} of {len(col)} values are blank or not a flag "
+                         f"(use true/false, 1/0, yes/no); rows {shown}{', ...' if len(bad) > 5 else ''}")
+    return np.array(vals, dtype=bool)
 
 # %% ../nbs/00_data.ipynb #867d3d06
 def scan_images(source=None, # folder with train/ and val/; flat folder; CSV; `None` for Imagenette
@@ -82,7 +105,7 @@ def scan_images(source=None, # folder with train/ and val/; flat folder; CSV; `N
         if not len(df): raise ValueError(f'empty CSV (no rows): {src}')
         paths = [str(p if Path(p).is_absolute() else src.parent/p) for p in df['path'].astype(str)]
         labels = df[label_col].astype(str).tolist() if label_col in df.columns else [None]*len(df)
-        valid = (df[valid_col].astype(str).str.lower().isin(['true', '1', 'yes']).tolist() if valid_col in df.columns
+        valid = (parse_flags(df[valid_col], f'{src}: {valid_col}') if valid_col in df.columns
                  else _random_split(len(df), valid_pct, seed))
         return pd.DataFrame(dict(path=paths, label=labels, is_valid=np.asarray(valid, dtype=bool)))
     train, val = _split_folder(src)
@@ -94,9 +117,11 @@ def scan_images(source=None, # folder with train/ and val/; flat folder; CSV; `N
                 rows.append((str(p), p.parent.name if p.parent != folder else None, split))
         df = pd.DataFrame(rows, columns=['path', 'label', 'is_valid'])
         if val is None: df['is_valid'] = _random_split(len(df), valid_pct, seed)
-    else:
+    else:   # class folders (every image one folder down, at least 2 classes) or a flat, unlabeled folder
         files = _image_files(src)
-        df = pd.DataFrame(dict(path=[str(p) for p in files], label=[None]*len(files),
+        tops = [p.relative_to(src).parts for p in files]
+        labeled = all(len(t) > 1 for t in tops) and len({t[0] for t in tops}) > 1
+        df = pd.DataFrame(dict(path=[str(p) for p in files], label=[t[0] if labeled else None for t in tops],
                                is_valid=_random_split(len(files), valid_pct, seed)))
     if not len(df): raise ValueError(f'no image files found in {src}')
     return df
@@ -181,11 +206,15 @@ def subset(self:ImageSet, n_train:int|None=None, # train images to keep (all if 
     return ImageSet(items, self.skipped, self.source)
 
 # %% ../nbs/00_data.ipynb #3762b82c
+class CenterResize(Resize):
+    "fastai's `Resize` that crops the centre on every split (fastai's crops the training split at random)"
+    def before_call(self, b, split_idx): super().before_call(b, 1)
+
 @patch
 def dls(self:ImageSet, size:int=128, # side of the square images in a batch
         bs:int=64, # batch size
         labeled:bool=False, # yield (image, label) rather than images alone
-        augment:bool=True, # random resized crops and flips on the training split
+        augment:bool=True, # random resized crops and flips on the training split (False: centre crops, deterministic)
         min_scale:float=0.35, # smallest crop area of the random resized crop
         normalize:bool|None=None, # ImageNet normalisation (default: only when `labeled`)
         shuffle:bool=True, # shuffle the training split
@@ -193,7 +222,7 @@ def dls(self:ImageSet, size:int=128, # side of the square images in a batch
        ):
     "fastai `DataLoaders` of this image set, unlabeled (images only) or labeled"
     if labeled and not self.labeled: raise ValueError(f'{self.source}: some images have no label, so no labeled DataLoaders')
-    item_tfms = RandomResizedCrop(size, min_scale=min_scale) if augment else Resize(size)
+    item_tfms = RandomResizedCrop(size, min_scale=min_scale) if augment else CenterResize(size)
     batch_tfms = [Flip()] if augment else []
     if labeled if normalize is None else normalize: batch_tfms.append(Normalize.from_stats(*imagenet_stats))
     blocks = (ImageBlock(RGBImage), CategoryBlock) if labeled else (ImageBlock(RGBImage),)
@@ -211,7 +240,7 @@ def dl(self:ImageSet, size:int=128, # side of the square images
     "One DataLoader over all images (both splits) in order, resized, unaugmented: for features and inference"
     idx = list(range(len(self.items)))
     db = DataBlock(blocks=(ImageBlock(RGBImage),), get_x=ColReader('path'), splitter=lambda o: (idx, idx),
-                   item_tfms=Resize(size), batch_tfms=[Normalize.from_stats(*imagenet_stats)] if normalize else [])
+                   item_tfms=CenterResize(size), batch_tfms=[Normalize.from_stats(*imagenet_stats)] if normalize else [])
     return db.dataloaders(self.items, bs=bs, **kwargs).valid
 
 # %% ../nbs/00_data.ipynb #20895cb8

@@ -21,6 +21,7 @@ class Trunk(nn.Sequential):
     def __init__(self, stages:dict, arch:str, **kwargs):
         super().__init__(OrderedDict(stages))
         self.arch, self.kwargs = arch, kwargs
+        self.norm = None   # how the images it was trained on were normalised: 'per_image', 'imagenet' (None: untrained)
     @property
     def layers(self)->list: return [n for n, _ in self.named_children()]
     def forward_to(self, x, layers:str|list):
@@ -99,10 +100,15 @@ def make_trunk(arch:str='alexnet', # alexnet, vgg16, or a torchvision ResNet nam
 def save_trunk(trunk:Trunk, path, # file to write (atomically)
                **meta, # anything worth keeping beside the weights (task, data, epochs, accuracy...)
               ):
-    "Save `trunk`'s weights with its architecture, constructor arguments and `meta`"
+    "Save `trunk`'s weights with its architecture, constructor arguments, input normalisation and `meta`"
     with atomic_path(path) as tmp:
-        torch.save(dict(arch=trunk.arch, kwargs=trunk.kwargs, state_dict=trunk.state_dict(), meta=meta), tmp)
+        torch.save(dict(arch=trunk.arch, kwargs=trunk.kwargs, norm=trunk.norm, state_dict=trunk.state_dict(), meta=meta), tmp)
     return Path(path)
+
+def _legacy_norm(meta:dict)->str|None:
+    "The normalisation of a trunk saved before trunks recorded it, from the task that trained it"
+    task = meta.get('task', '')
+    return 'imagenet' if task == 'cluster classification' else 'per_image' if task.startswith('jigsaw') else None
 
 def load_trunk(path, map_location='cpu', **kwargs)->Trunk:
     "A trunk saved by `save_trunk` (constructor arguments overridable by `kwargs`, e.g. `conv1_stride=4`)"
@@ -110,4 +116,5 @@ def load_trunk(path, map_location='cpu', **kwargs)->Trunk:
     t = make_trunk(d['arch'], **{**d['kwargs'], **kwargs})
     t.load_state_dict(d['state_dict'])
     t.meta = d['meta']
+    t.norm = d['norm'] if 'norm' in d else _legacy_norm(t.meta)
     return t

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd, torch
 
 # %% auto #0
-__all__ = ['sslkt_home', 'atomic_path', 'mixed_precision', 'history']
+__all__ = ['sslkt_home', 'atomic_path', 'mixed_precision', 'history', 'seeded']
 
 # %% ../nbs/01_utils.ipynb #28f512b1
 def sslkt_home()->Path:
@@ -45,3 +45,12 @@ def history(learn)->pd.DataFrame:
     "The recorder's per-epoch values (losses and metrics) as a table"
     return pd.DataFrame([[i, *map(float, v)] for i, v in enumerate(learn.recorder.values)],
                         columns=['epoch', *learn.recorder.metric_names[1:-1]])
+
+# %% ../nbs/01_utils.ipynb #fda4a11e
+@contextmanager
+def seeded(seed:int, # seed of torch's CPU generator inside the block
+          ):
+    "Run a block with torch's CPU generator seeded by `seed`, restoring its previous state afterwards"
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield

@@ -75,3 +75,24 @@ def test_empty_clusters_reported(chain, tmp_path):
     with pytest.warns(UserWarning, match='2 of 6 clusters are empty'):
         _, rep = cl.pseudo_labels(chain/'feats')
     assert rep['empty'] == 2
+
+def test_seeds_have_one_meaning(tmp_path):
+    "--seed changes the random teacher and k-means, never the images; --data_seed changes the images; both are recorded"
+    common = ('--teacher', 'random:alexnet', '--layer', 'conv2', '--size', 64, '--n_train', 40, '--n_valid', 10, '--workers', 0)
+    for name, seed, data_seed in [('a', 0, 0), ('b', 1, 0), ('c', 0, 1)]:
+        r = run('sslkt_features', '--out', tmp_path/name, *common, '--seed', seed, '--data_seed', data_seed)
+        assert r.returncode == 0, r.stderr
+    (fa, ia), (fb, ib), (fc, ic) = (load_features(tmp_path/n) for n in 'abc')
+    assert ia.path.tolist() == ib.path.tolist()             # another model seed: the same images
+    assert not np.allclose(fa, fb)                          # ... through another random network
+    assert set(ia.path) != set(ic.path)                     # another data seed: other images
+    cfg = json.loads((tmp_path/'b'/'teacher.json').read_text())
+    assert (cfg['seed'], cfg['data_seed'], cfg['norm']) == (1, 0, 'per_image')
+    outs = []
+    for seed in (0, 1):
+        r = run('sslkt_cluster', '--out', tmp_path/f'k{seed}', '--features', tmp_path/'a', '--k', 5, '--d', 16, '--seed', seed)
+        assert r.returncode == 0, r.stderr
+        outs.append(pd.read_csv(tmp_path/f'k{seed}'/'pseudo_labels.csv'))
+        cfg = json.loads((tmp_path/f'k{seed}'/'clustering.json').read_text())
+        assert (cfg['seed'], cfg['data_seed'], cfg['n_fit'], cfg['rows']) == (seed, 0, 40, 'train')
+    assert outs[0].path.tolist() == outs[1].path.tolist()   # k-means seeds compared on the same images

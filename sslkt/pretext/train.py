@@ -13,7 +13,7 @@ import fastai.callback.schedule  # Learner.fit_one_cycle
 from fastai.losses import CrossEntropyLossFlat
 from fastai.metrics import accuracy
 from fastai.torch_core import rank_distrib
-from ..utils import atomic_path, mixed_precision, history
+from ..utils import atomic_path, mixed_precision, history, seeded
 from ..models import make_trunk, save_trunk
 from .permutations import permutations
 from .puzzles import make_puzzles, show_puzzles
@@ -32,11 +32,15 @@ class JigsawCallback(Callback):
                 ):
         store_attr()
         self.perms = torch.as_tensor(np.asarray(perms)).long()
+        self.train_gen = None   # made at the first training batch, then continued by every later fit
     def _gen(self, dev, seed): return torch.Generator(device=dev).manual_seed(seed)
-    def before_fit(self): self.train_gen = None
+    def reset(self):
+        "Restart the training puzzles from `seed`"
+        self.train_gen = None
     def puzzles(self, x, gen):
         if self.perms.device != x.device: self.perms = self.perms.to(x.device)
-        return make_puzzles(x, self.perms, self.crop, self.tile, self.jitter, self.gray, self.max_replace, gen=gen)
+        max_replace = self.max_replace if len(x) > 1 else 0     # one image alone has no other to take tiles from
+        return make_puzzles(x, self.perms, self.crop, self.tile, self.jitter, self.gray, max_replace, gen=gen)
     def before_batch(self):
         x = self.xb[0]
         if self.training:
@@ -61,7 +65,7 @@ def jigsaw_learner(dls, # unlabeled DataLoaders (`ImageSet.dls(labeled=False)`) 
                    n_perms:int|None=None, # size of the permutation set (default: the task's)
                    crop:int=255, tile:int=64, jitter:int=2, gray:float=0.3, # see `make_puzzles`
                    fc6:int=1024, fc7:int=4096, # widths of the context-free network
-                   seed:int=0, # seed of the permutation set and of the puzzles
+                   seed:int=0, # seed of the permutation set, the initial weights and the puzzles
                    use_amp:bool=True, # bf16 (or fp16) autocast when the DataLoaders are on a GPU
                    **kwargs, # passed to `Learner`
                   )->Learner:
@@ -69,8 +73,10 @@ def jigsaw_learner(dls, # unlabeled DataLoaders (`ImageSet.dls(labeled=False)`) 
     if task not in tasks: raise ValueError(f"unknown task {task!r}: use 'jigsaw' or 'jigsaw++'")
     t = tasks[task]
     perms = permutations(n_perms or t['n_perms'], seed)
-    trunk = make_trunk(arch, **(dict(conv1_stride=2) if arch == 'alexnet' else {}))
-    model = JigsawNet(trunk, len(perms), tile, fc6, fc7)
+    with seeded(seed):
+        trunk = make_trunk(arch, **(dict(conv1_stride=2) if arch == 'alexnet' else {}))
+        model = JigsawNet(trunk, len(perms), tile, fc6, fc7)
+    trunk.norm = 'per_image'   # it sees tiles normalised each by its own mean and std
     cb = JigsawCallback(perms, crop, tile, jitter, gray, t['max_replace'], seed)
     learn = Learner(dls, model, loss_func=CrossEntropyLossFlat(), metrics=accuracy, cbs=cb, **kwargs)
     learn.pretext = dict(task=task, arch=arch, n_perms=len(perms), crop=crop, tile=tile, jitter=jitter, gray=gray, seed=seed)

@@ -19,7 +19,7 @@ from fastai.vision.augment import RandomResizedCrop, Flip
 from fastai.vision.core import imagenet_stats
 from ..data import RGBImage
 from ..models import make_trunk, save_trunk, Classifier
-from ..utils import atomic_path, mixed_precision, history
+from ..utils import atomic_path, mixed_precision, history, seeded
 
 # %% auto #0
 __all__ = ['pseudo_label_dls', 'cc_learner', 'save_cc']
@@ -52,11 +52,15 @@ def cc_learner(dls, # DataLoaders of pseudo-labels (`pseudo_label_dls`)
                arch:str='alexnet', # target architecture (see `make_trunk`)
                size:int=160, # input side (sizes AlexNet's fc6)
                hidden:int=4096, # width of AlexNet's fc6 and fc7
+               seed:int=0, # seed of the initial weights
                use_amp:bool=True, # bf16 (or fp16) autocast when the DataLoaders are on a GPU
                **kwargs, # passed to `Learner`
               )->Learner:
     "A Learner training a fresh `arch` to classify images into their pseudo-labels"
-    model = Classifier(make_trunk(arch), len(dls.vocab), size, hidden)
+    with seeded(seed):
+        trunk = make_trunk(arch)
+        model = Classifier(trunk, len(dls.vocab), size, hidden)
+    trunk.norm = 'imagenet'    # `pseudo_label_dls` normalises with ImageNet statistics
     learn = Learner(dls, model, loss_func=CrossEntropyLossFlat(), metrics=accuracy, **kwargs)
     return mixed_precision(learn, use_amp)
 

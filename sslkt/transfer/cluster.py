@@ -91,10 +91,22 @@ class Clustering:
     "Preprocessing + k-means centres: fitted on one features folder, applied to any"
     def __init__(self, k:int, d:int|None=256, whiten:bool=True, l2:bool=True, niter:int=20, nredo:int=1, seed:int=0):
         store_attr(); self.pre, self.centroids, self.obj = Preprocess(d, whiten, l2), None, None
-    def fit(self, features, gpu:bool|None=None):
-        "Cluster `features` (an array or a features folder)"
-        x = load_features(features)[0] if isinstance(features, (str, Path)) else features
+        self.n_fit, self.rows = None, None
+    def fit(self, features, # an array (every row is clustered) or a features folder written by `extract_features`
+            gpu:bool|None=None, # faiss on the GPU (default: when faiss has GPUs)
+            rows:str='train', # of a folder, fit on the 'train' rows (is_valid false) or on 'all'
+           ):
+        "Fit the preprocessing and k-means on `features`: for a folder, its training images only unless `rows='all'`"
+        if rows not in ('train', 'all'): raise ValueError(f"rows must be 'train' or 'all', got {rows!r}")
+        if isinstance(features, (str, Path)):
+            x, items = load_features(features)
+            if rows == 'train':
+                m = ~items.is_valid.astype(bool).values
+                if not m.any(): raise ValueError(f"{features}: no training rows (is_valid false) to fit on; rows='all' fits on all {len(x)}")
+                x = x[m]
+        else: x, rows = features, 'all'
         x = check_features(x)
+        self.n_fit, self.rows = len(x), rows
         if self.pre.d is not None and self.pre.d >= x.shape[1]: self.pre.d = None   # nothing to reduce
         y = self.pre.fit(x)(x)
         self.centroids, self.obj = kmeans(y, self.k, self.niter, self.nredo, self.seed, gpu)
@@ -105,7 +117,9 @@ class Clustering:
 
 # %% ../../nbs/21_transfer.cluster.ipynb #5162c3b1
 @patch
-def save(self:Clustering, out)->Path:
+def save(self:Clustering, out, # output folder
+         **meta, # also recorded in clustering.json (e.g. the data's seed)
+        )->Path:
     "Write centroids.npy, pca.faiss (if any) and clustering.json to `out`, each atomically"
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     with atomic_path(out/'centroids.npy') as tmp:
@@ -114,7 +128,7 @@ def save(self:Clustering, out)->Path:
         with atomic_path(out/'pca.faiss') as tmp: faiss.write_VectorTransform(self.pre.pca, str(tmp))
     else: (out/'pca.faiss').unlink(missing_ok=True)      # a PCA left by an earlier save must not be picked up
     cfg = dict(k=self.k, d=self.pre.d, whiten=self.whiten, l2=self.l2, niter=self.niter, nredo=self.nredo,
-               seed=self.seed, d_in=self.pre.d_in, objective=self.obj)
+               seed=self.seed, d_in=self.pre.d_in, objective=self.obj, n_fit=self.n_fit, rows=self.rows, **meta)
     with atomic_path(out/'clustering.json') as tmp: tmp.write_text(json.dumps(cfg, indent=1))
     return out
 
@@ -124,6 +138,7 @@ def load(cls:Clustering, path)->Clustering:
     path = Path(path); cfg = json.loads((path/'clustering.json').read_text())
     c = cls(cfg['k'], cfg['d'], cfg['whiten'], cfg['l2'], cfg['niter'], cfg['nredo'], cfg['seed'])
     c.centroids, c.obj, c.pre.d_in = np.load(path/'centroids.npy'), cfg['objective'], cfg['d_in']
+    c.n_fit, c.rows = cfg.get('n_fit'), cfg.get('rows')
     if cfg['d'] is not None: c.pre.pca = faiss.read_VectorTransform(str(path/'pca.faiss'))
     return c
 

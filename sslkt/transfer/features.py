@@ -5,18 +5,19 @@
 # %% ../../nbs/20_transfer.features.ipynb #cbeae56a
 from __future__ import annotations
 import json, warnings
+from contextlib import ExitStack
 import numpy as np, pandas as pd, torch
 from pathlib import Path
 from torch import nn
 import torch.nn.functional as F
 from fastcore.all import *
 from fastprogress.fastprogress import progress_bar
-from ..utils import atomic_path
+from ..utils import atomic_path, seeded
 from ..data import ImageSet, RGBImage
 from ..models import Trunk, load_trunk, make_trunk
 
 # %% auto #0
-__all__ = ['pool_features', 'normalize_images', 'TrunkTeacher', 'hog_features', 'extract_features', 'load_features',
+__all__ = ['pool_features', 'normalize_images', 'trunk_norm', 'TrunkTeacher', 'hog_features', 'extract_features', 'load_features',
            'teacher_from_spec']
 
 # %% ../../nbs/20_transfer.features.ipynb #b0be77e4
@@ -33,23 +34,29 @@ def pool_features(x:torch.Tensor, pool:str='avg')->torch.Tensor:
 _imagenet = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 
 def normalize_images(x:torch.Tensor, how:str|None='per_image')->torch.Tensor:
-    "Normalise a batch (B, 3, H, W) in [0, 1]: 'per_image', 'imagenet' or None"
-    if how is None: return x
+    "Normalise a batch (B, 3, H, W) in [0, 1]: 'per_image', 'imagenet' or None ('none')"
+    if how is None or how == 'none': return x
     if how == 'per_image':
         m, s = x.mean((1, 2, 3), keepdim=True), x.std((1, 2, 3), keepdim=True)
         return (x - m) / (s + 1e-5)
     if how == 'imagenet':
         m, s = (x.new_tensor(o)[:, None, None] for o in _imagenet)
         return (x - m) / s
-    raise ValueError(f"unknown normalisation {how!r}: use 'per_image', 'imagenet' or None")
+    raise ValueError(f"unknown normalisation {how!r}: use 'per_image', 'imagenet' or 'none'")
+
+def trunk_norm(trunk:Trunk, norm:str|None='auto')->str|None:
+    "`norm`, or for 'auto' the normalisation `trunk` was trained with (`per_image` for an untrained trunk)"
+    if norm != 'auto': return None if norm == 'none' else norm
+    return getattr(trunk, 'norm', None) or 'per_image'
 
 # %% ../../nbs/20_transfer.features.ipynb #f9240f04
 class TrunkTeacher(nn.Module):
-    "A teacher reading layer `layer` of `trunk`, pooled by `pool`, on inputs normalised by `norm`"
-    def __init__(self, trunk:Trunk, layer:str='conv5', pool:str='avg', norm:str|None='per_image'):
+    "A teacher reading layer `layer` of `trunk`, pooled by `pool`, on inputs normalised by `norm` (see `trunk_norm`)"
+    def __init__(self, trunk:Trunk, layer:str='conv5', pool:str='avg', norm:str|None='auto'):
         super().__init__()
         if layer not in trunk.layers: raise ValueError(f'{trunk.arch} has no layer {layer!r}; layers: {trunk.layers}')
-        store_attr('trunk,layer,pool,norm')
+        store_attr('trunk,layer,pool'); self.norm = trunk_norm(trunk, norm)
+        normalize_images(torch.zeros(1, 3, 2, 2), self.norm)   # an unknown name fails here, not mid-extraction
     def forward(self, x): return pool_features(self.trunk.forward_to(normalize_images(x, self.norm), self.layer), self.pool)
 
 # %% ../../nbs/20_transfer.features.ipynb #7405918f
@@ -71,33 +78,46 @@ def _teacher_fn(teacher):
     raise ValueError(f"teacher must be 'hog', a torch module or a function of a batch, got {type(teacher).__name__}")
 
 # %% ../../nbs/20_transfer.features.ipynb #7d8ef6ac
-def extract_features(teacher, # 'hog', a torch module (e.g. `TrunkTeacher`) or a function (B,3,H,W) -> (B,D)
+class _NpyStream:
+    "Rows appended to a standard .npy file whose header (N rows) is written with the first batch"
+    def __init__(self, fh, n, dtype): self.fh, self.n, self.dtype, self.rows = fh, n, np.dtype(dtype), 0
+    def write(self, f:np.ndarray):
+        if not self.rows:
+            np.lib.format.write_array_header_1_0(self.fh, dict(descr=np.lib.format.dtype_to_descr(self.dtype),
+                                                               fortran_order=False, shape=(self.n, f.shape[1])))
+        self.fh.write(np.ascontiguousarray(f, dtype=self.dtype).tobytes()); self.rows += len(f)
+
+def extract_features(teacher, # 'hog', a torch module (e.g. `TrunkTeacher`) or a function (B,3,H,W) -> (B,D) or {name: (B,D)}
                      imgs:ImageSet, # the images (labels are not read)
-                     out:str|Path, # folder for features.npy (N, D) and items.csv (path, is_valid[, label])
+                     out:str|Path, # folder for features.npy (N, D) and items.csv (path, is_valid[, label]); `out/name/` for each name of a dict
                      size:int=160, # images are resized to size×size (no augmentation)
                      bs:int=64, # batch size
                      dtype:str='float32', # 'float32' or 'float16' on disk
                      progress:bool=True, # show a progress bar
                      **kwargs, # passed to `ImageSet.dls` (e.g. num_workers)
-                    )->Path:
-    "Features of every image of `imgs` from `teacher`, streamed batch by batch into `out/features.npy`"
+                    )->Path|dict:
+    "Features of every image of `imgs` from `teacher`, streamed batch by batch into `out/features.npy` (or one folder per output name)"
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     fn, dev = _teacher_fn(teacher)
     items = imgs.items.reset_index(drop=True)
     dl = imgs.dl(size=size, bs=bs, device=dev, **kwargs)   # every image once, in order, no augmentation
-    i, d = 0, None
-    with atomic_path(out/'features.npy') as tmp, open(tmp, 'wb') as fh, torch.no_grad():
+    streams, n = {}, 0
+    with ExitStack() as stack, torch.no_grad():
         for xb, in (progress_bar(dl) if progress else dl):
-            f = fn(xb).float().cpu().numpy()
-            if not np.isfinite(f).all(): raise ValueError(f'the teacher gave non-finite features for {int((~np.isfinite(f)).any(1).sum())} images of batch {i // bs}')
-            if d is None:                               # a standard .npy header, then the rows as they come
-                d = f.shape[1]
-                np.lib.format.write_array_header_1_0(fh, dict(descr=np.lib.format.dtype_to_descr(np.dtype(dtype)),
-                                                              fortran_order=False, shape=(len(items), d)))
-            fh.write(np.ascontiguousarray(f, dtype=dtype).tobytes()); i += len(f)
-    if i != len(items): raise RuntimeError(f'extracted {i} feature rows for {len(items)} images')
-    with atomic_path(out/'items.csv') as tmp: items[['path', 'label', 'is_valid']].to_csv(tmp, index=False)
-    return out/'features.npy'
+            res = fn(xb)
+            for name, f in (res.items() if isinstance(res, dict) else [(None, res)]):
+                f = f.float().cpu().numpy()
+                if not np.isfinite(f).all(): raise ValueError(f'the teacher gave non-finite features for {int((~np.isfinite(f)).any(1).sum())} images of batch {n // bs}')
+                if name not in streams:
+                    tmp = stack.enter_context(atomic_path((out if name is None else out/name)/'features.npy'))
+                    streams[name] = _NpyStream(stack.enter_context(open(tmp, 'wb')), len(items), dtype)
+                streams[name].write(f)
+            n += len(xb)
+    if n != len(items): raise RuntimeError(f'extracted {n} feature rows for {len(items)} images')
+    paths = {name: (out if name is None else out/name) for name in streams}
+    for d in paths.values():
+        with atomic_path(d/'items.csv') as tmp: items[['path', 'label', 'is_valid']].to_csv(tmp, index=False)
+    return paths[None]/'features.npy' if None in paths else {k: v/'features.npy' for k, v in paths.items()}
 
 # %% ../../nbs/20_transfer.features.ipynb #d445f73c
 def load_features(path:str|Path)->tuple[np.ndarray, pd.DataFrame]:
@@ -111,14 +131,13 @@ def load_features(path:str|Path)->tuple[np.ndarray, pd.DataFrame]:
 
 # %% ../../nbs/20_transfer.features.ipynb #c0b39614
 def teacher_from_spec(spec:str, # 'hog', a trunk file or folder, or 'random:ARCH'
-                      layer:str='conv5', pool:str='avg2', norm:str|None='per_image', # see `TrunkTeacher`
+                      layer:str='conv5', pool:str='avg2', norm:str|None='auto', # see `TrunkTeacher`
                       seed:int=0):
     "The teacher named by `spec`"
     if spec == 'hog': return 'hog'
     if spec.startswith('random:'):
         arch = spec.split(':', 1)[1]
-        with torch.random.fork_rng(devices=[]):          # seed the initialisation without touching the global RNG
-            torch.manual_seed(seed)
+        with seeded(seed):                                # the initialisation, without touching the global RNG
             trunk = make_trunk(arch, **(dict(conv1_stride=2) if arch == 'alexnet' else {}))
         return TrunkTeacher(trunk, layer, pool, norm)
     p = Path(spec)
