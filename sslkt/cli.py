@@ -14,9 +14,11 @@ from .pretext.train import jigsaw_learner, save_pretext, EpochCheckpoint
 from .transfer.features import extract_features, teacher_from_spec, load_features
 from .transfer.cluster import Clustering, cluster_report, plot_cluster_sizes
 from .transfer.cc import pseudo_label_dls, cc_learner, save_cc
+from .utils import atomic_path
 
 # %% auto #0
-__all__ = ['format_summary', 'sslkt_data', 'sslkt_permutations', 'sslkt_pretrain', 'sslkt_features', 'sslkt_cluster', 'sslkt_cc']
+__all__ = ['format_summary', 'sslkt_data', 'sslkt_permutations', 'sslkt_pretrain', 'sslkt_features', 'sslkt_cluster', 'sslkt_cc',
+           'sslkt_assign', 'sslkt_eval']
 
 # %% ../nbs/40_cli.ipynb #eddb70d4
 def format_summary(s:dict)->str:
@@ -186,3 +188,51 @@ def sslkt_cc(labels:str='runs/clusters', # pseudo_labels.csv, or the sslkt_clust
     tl, vl, acc = map(float, learn.recorder.values[-1])
     print(f'wrote {path}')
     print(f'arch={arch} k={len(dls.vocab)} epochs={epochs} train_loss={tl:.4f} valid_loss={vl:.4f} accuracy={acc:.4f}')
+
+# %% ../nbs/40_cli.ipynb #d79172c1
+@call_parse
+def sslkt_assign(clusters:str='runs/clusters', # a folder written by sslkt_cluster (centroids.npy, clustering.json)
+                 features:str='runs/features', # features of the other data set, by the same teacher (sslkt_features)
+                 out:str='runs/assigned', # output folder (pseudo_labels.csv, report.json)
+                ):
+    "Pseudo-label another data set with the centres of a saved clustering"
+    for p, what in ((Path(clusters)/'clustering.json', 'clustering'), (Path(features), 'features')):
+        if not p.exists(): raise SystemExit(f'sslkt_assign: no {what} at {p}')
+    cl = Clustering.load(clusters)
+    df, rep = cl.pseudo_labels(features, out=out)
+    print(f'wrote {out}/pseudo_labels.csv ({len(df)} images)')
+    print(f"k={rep['k']} n={rep['n']} empty={rep['empty']}" + (f" nmi={rep['nmi']:.4f}" if 'nmi' in rep else ''))
+
+# %% ../nbs/40_cli.ipynb #3088dfb5
+@call_parse
+def sslkt_eval(model:str='random:alexnet', # a trunk file or folder (sslkt_pretrain, sslkt_cc), or random:ARCH
+               protocol:str='linear', # linear, nonlinear, knn or finetune
+               layers:str=None, # comma-separated layers (default: conv1..conv5 for linear, conv5 otherwise)
+               data:str=None, # labelled images (see sslkt_data); default: Imagenette 160
+               out:str='runs/eval', # output folder (results.json, features/)
+               size:int=128, # image side
+               epochs:int=None, # training epochs (default: 10 for probes, 5 for fine-tuning)
+               lr:float=None, # peak learning rate (default: 1e-3)
+               bs:int=None, # batch size (default: 256 for probes, 64 for fine-tuning)
+               n_train:int=None, # fixed random subset of the training images
+               n_valid:int=None, # and of the validation images
+               seed:int=0, # seed of the probe's weights and batch order (and of a random model)
+               data_seed:int=0, # seed of the image subset and of a missing train/val split
+               norm:str=None, # input normalisation: per_image, imagenet or none (default: the trunk's own)
+               workers:int=None, # DataLoader workers (default: fastai's)
+              ):
+    "Evaluate a trunk by linear or nonlinear probes, k-NN or fine-tuning; write results.json"
+    from sslkt.evaluate.probes import evaluate, trunk_from_spec
+    imgs = ImageSet.from_source(data, size=size, n_train=n_train, n_valid=n_valid, seed=data_seed)
+    spec = model
+    model = trunk_from_spec(spec, seed)
+    recs = evaluate(model, imgs, protocol, layers.split(',') if layers else None, Path(out)/'features', size, epochs, lr, bs,
+                    seed, norm or 'auto', **({} if workers is None else dict(num_workers=workers)))
+    for r in recs: r.update(model=spec, data=str(data or 'imagenette'), data_seed=data_seed)
+    path = Path(out)/'results.json'
+    old = json.loads(path.read_text()) if path.exists() else []
+    key = lambda r: (r['model'], r['protocol'], r['layer'])
+    new = {key(r) for r in recs}
+    with atomic_path(path) as tmp: tmp.write_text(json.dumps([r for r in old if key(r) not in new] + recs, indent=1))
+    print(f'wrote {path}')
+    print(f'protocol={protocol} ' + ' '.join(f"{r['layer']}={r['accuracy']:.3f}" for r in recs))

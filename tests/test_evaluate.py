@@ -1,0 +1,69 @@
+"The evaluation stage on real Imagenette images: probes order trunks as they should, are reproducible, and refuse bad input"
+import json, subprocess, sys, warnings
+from pathlib import Path
+import pytest
+from sslkt.data import ImageSet
+from sslkt.models import save_trunk
+from sslkt.evaluate.probes import evaluate, finetune_learner, trunk_from_spec
+
+SIZE = 64
+
+def run(cmd, *args):
+    return subprocess.run([str(Path(sys.executable).parent/cmd), *map(str, args)], capture_output=True, text=True, timeout=900)
+
+@pytest.fixture(scope='module')
+def setup(tmp_path_factory):
+    "1,000 training / 300 validation images, a random AlexNet and one trained on the labels for 10 epochs (64 px, CPU)"
+    d = tmp_path_factory.mktemp('eval')
+    imgs = ImageSet.from_source(n_train=1000, n_valid=300, seed=0, progress=False)
+    dls = imgs.dls(size=SIZE, bs=64, labeled=True, normalize=False, num_workers=2)
+    learn = finetune_learner(trunk_from_spec('random:alexnet'), dls, size=SIZE, hidden=256)
+    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(10, slice(3e-4, 3e-3))
+    save_trunk(learn.model[1].trunk, d/'sup'/'trunk.pth', task='supervised')
+    return imgs, d
+
+def acc(model, imgs, d, protocol='linear', layers=('conv1', 'conv5'), **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        recs = evaluate(model, imgs, protocol, list(layers) if protocol != 'knn' else None, cache=d/'cache', size=SIZE,
+                        epochs=8, num_workers=2, progress=False, **kw)
+    return {r['layer']: r['accuracy'] for r in recs}
+
+def test_supervised_beats_random(setup):
+    imgs, d = setup
+    rnd, sup = acc('random:alexnet', imgs, d), acc(d/'sup', imgs, d)
+    print('linear random', rnd, 'supervised', sup)
+    assert sup['conv5'] > rnd['conv5'] + 0.05                  # trained on the labels: better at conv5
+    assert rnd['conv1'] > 0.1 + 0.05                           # a random conv1 is above chance (10 classes)
+    knn_rnd, knn_sup = acc('random:alexnet', imgs, d, 'knn'), acc(d/'sup', imgs, d, 'knn')
+    print('knn random', knn_rnd, 'supervised', knn_sup)
+    assert knn_sup['conv5'] > knn_rnd['conv5']                 # k-NN agrees on the ordering
+
+def test_shuffled_labels_give_chance(setup):
+    imgs, d = setup
+    items = imgs.items.assign(label=imgs.items.label.sample(frac=1, random_state=0).values)
+    a = acc('random:alexnet', ImageSet(items, source='shuffled'), d)
+    print('shuffled labels', a)
+    assert all(abs(v - 0.1) < 0.06 for v in a.values()), a    # 300 images: chance ± 3.5 standard errors
+
+def test_reproducible(setup):
+    imgs, d = setup
+    assert acc('random:alexnet', imgs, d, seed=3) == acc('random:alexnet', imgs, d, seed=3)
+
+def test_bad_input(setup, tmp_path):
+    imgs, d = setup
+    with pytest.raises(ValueError, match='random:ARCH'): evaluate('not_a_model', imgs)
+    with pytest.raises(ValueError, match=r"its layers: \['conv1'"): evaluate('random:alexnet', imgs, layers=['fc7'], cache=d/'cache', size=SIZE)
+    unl = ImageSet(imgs.items.assign(label=None), source='flat folder')
+    with pytest.raises(ValueError, match='labelled data set'): evaluate('random:alexnet', unl, 'linear')
+    r = run('sslkt_eval', '--model', 'nowhere/trunk.pth', '--out', tmp_path, '--n_train', 10, '--n_valid', 10)
+    assert r.returncode != 0 and 'random:ARCH' in r.stderr
+
+def test_cli_last_line(setup, tmp_path):
+    imgs, d = setup
+    r = run('sslkt_eval', '--model', d/'sup', '--protocol', 'knn', '--out', tmp_path, '--size', SIZE, '--n_train', 200, '--n_valid', 100, '--workers', 0)
+    assert r.returncode == 0, r.stderr
+    last = r.stdout.strip().splitlines()[-1]
+    assert last.startswith('protocol=knn conv5=0.'), last
+    rec = json.loads((tmp_path/'results.json').read_text())[0]
+    assert (rec['protocol'], rec['layer'], rec['n_train'], rec['n_valid'], rec['n_classes']) == ('knn', 'conv5', 200, 100, 10)
