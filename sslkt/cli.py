@@ -154,7 +154,10 @@ def sslkt_cluster(out:str='runs/clusters', # output folder
     import matplotlib; matplotlib.use('Agg')
     ax = plot_cluster_sizes(df.pseudo_label.values[train], k)
     ax.figure.savefig(out/'cluster_sizes.png', dpi=80, bbox_inches='tight')
-    print(f'wrote {out}/pseudo_labels.csv ({len(df)} images), centroids.npy, report.json, cluster_sizes.png')
+    from sslkt.evaluate.visualize import cluster_samples, show_cluster_samples
+    with atomic_path(out/'cluster_samples.png') as tmp:
+        show_cluster_samples(cluster_samples(df, n_clusters=min(8, k), seed=seed), title=f'images nearest to {min(8, k)} of {k} centres').savefig(tmp, dpi=80, bbox_inches='tight', format='png')
+    print(f'wrote {out}/pseudo_labels.csv ({len(df)} images), centroids.npy, report.json, cluster_sizes.png, cluster_samples.png')
     print(f"train: {rtr['n']} images, cluster sizes {rtr['smallest']}..{rtr['largest']}, {rtr['empty']} empty")
     if rva['n'] and has_labels: print(f"val:   nmi={rva['nmi']:.4f} ari={rva['ari']:.4f} purity={rva['purity']:.4f}")
     g = lambda key: f"{rtr[key]:.4f}" if key in rtr else 'nan'
@@ -234,5 +237,11 @@ def sslkt_eval(model:str='random:alexnet', # a trunk file or folder (sslkt_pretr
     key = lambda r: (r['model'], r['protocol'], r['layer'])
     new = {key(r) for r in recs}
     with atomic_path(path) as tmp: tmp.write_text(json.dumps([r for r in old if key(r) not in new] + recs, indent=1))
-    print(f'wrote {path}')
-    print(f'protocol={protocol} ' + ' '.join(f"{r['layer']}={r['accuracy']:.3f}" for r in recs))
+    import matplotlib; matplotlib.use('Agg')
+    from sslkt.evaluate.visualize import plot_probes, show_filters
+    if protocol in ('linear', 'nonlinear', 'knn'):
+        with atomic_path(Path(out)/f'{protocol}.png') as tmp: plot_probes(json.loads(path.read_text()), protocol).savefig(tmp, dpi=90, bbox_inches='tight', format='png')
+    name = ''.join(c if c.isalnum() else '_' for c in spec).strip('_')
+    with atomic_path(Path(out)/f'conv1_{name}.png') as tmp: show_filters(model, title=f'{spec}: conv1').savefig(tmp, dpi=90, bbox_inches='tight', format='png')
+    print(f'wrote {path}, {protocol}.png, conv1_{name}.png')
+    print(f'protocol={protocol} ' + ' '.join(f"{r['layer']}={r['score']:.3f}" for r in recs))

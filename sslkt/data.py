@@ -11,7 +11,7 @@ from collections import Counter
 from PIL import Image
 from fastcore.all import *
 from fastai.data.external import untar_data, URLs
-from fastai.data.block import DataBlock, CategoryBlock
+from fastai.data.block import DataBlock, CategoryBlock, MultiCategoryBlock
 from fastai.data.transforms import ColReader, ColSplitter, image_extensions
 from fastai.vision.core import PILImage
 from fastai.vision.data import ImageBlock
@@ -165,11 +165,18 @@ def check_images(items:pd.DataFrame, # a table from `scan_images`
 # %% ../nbs/00_data.ipynb #05e8986a
 class ImageSet:
     "The checked items of an image data set, with what was skipped"
-    def __init__(self, items:pd.DataFrame, skipped:pd.DataFrame|None=None, source=None): store_attr()
+    def __init__(self, items:pd.DataFrame, skipped:pd.DataFrame|None=None, source=None,
+                 label_delim:str|None=None, # labels hold several classes separated by this (multi-label)
+                ): store_attr()
     @property
     def labeled(self): return bool(self.items.label.notna().all())
     @property
-    def classes(self): return sorted(self.items.label.dropna().unique()) if self.labeled else []
+    def multi_label(self): return self.label_delim is not None
+    @property
+    def classes(self):
+        if not self.labeled: return []
+        if not self.multi_label: return sorted(self.items.label.unique())
+        return sorted({c for o in self.items.label.astype(str) for c in o.split(self.label_delim) if c})
     def __len__(self): return len(self.items)
     def __repr__(self):
         n_val = int(self.items.is_valid.sum())
@@ -185,13 +192,14 @@ def from_source(cls:ImageSet, source=None, # see `scan_images`; `None` for Image
                 n_valid:int|None=None, # and of this many validation images (all if None)
                 seed:int=0, # seed of the subset and of a missing train/val split
                 progress:bool|None=None, # progress bar while checking (default: for over 2,000 images)
+                label_delim:str|None=None, # several labels per image, separated by this (a CSV's label column)
                 **kwargs, # passed to `scan_images`
                ):
     "Scan `source`, take a subset if asked, and (by default) check every image of it"
-    res = cls(scan_images(source, seed=seed, **kwargs), None, source)
+    res = cls(scan_images(source, seed=seed, **kwargs), None, source, label_delim)
     if n_train is not None or n_valid is not None: res = res.subset(n_train, n_valid, seed)
     if not check: return res
-    return cls(*check_images(res.items, size=size, progress=progress), source=source)
+    return cls(*check_images(res.items, size=size, progress=progress), source=source, label_delim=label_delim)
 
 # %% ../nbs/00_data.ipynb #d3ddc256
 @patch
@@ -203,7 +211,7 @@ def subset(self:ImageSet, n_train:int|None=None, # train images to keep (all if 
     def take(df, n): return df if n is None or n >= len(df) else df.sample(n, random_state=seed)
     df = self.items
     items = pd.concat([take(df[~df.is_valid], n_train), take(df[df.is_valid], n_valid)]).reset_index(drop=True)
-    return ImageSet(items, self.skipped, self.source)
+    return ImageSet(items, self.skipped, self.source, self.label_delim)
 
 # %% ../nbs/00_data.ipynb #3762b82c
 class CenterResize(Resize):
@@ -225,8 +233,9 @@ def dls(self:ImageSet, size:int=128, # side of the square images in a batch
     item_tfms = RandomResizedCrop(size, min_scale=min_scale) if augment else CenterResize(size)
     batch_tfms = [Flip()] if augment else []
     if labeled if normalize is None else normalize: batch_tfms.append(Normalize.from_stats(*imagenet_stats))
-    blocks = (ImageBlock(RGBImage), CategoryBlock) if labeled else (ImageBlock(RGBImage),)
-    db = DataBlock(blocks=blocks, get_x=ColReader('path'), get_y=ColReader('label') if labeled else None,
+    ys = (MultiCategoryBlock(vocab=self.classes), ColReader('label', label_delim=self.label_delim)) if self.multi_label else (CategoryBlock, ColReader('label'))
+    blocks = (ImageBlock(RGBImage), ys[0]) if labeled else (ImageBlock(RGBImage),)
+    db = DataBlock(blocks=blocks, get_x=ColReader('path'), get_y=ys[1] if labeled else None,
                    splitter=ColSplitter('is_valid'), item_tfms=item_tfms, batch_tfms=batch_tfms)
     return db.dataloaders(self.items, bs=bs, shuffle=shuffle, **kwargs)
 

@@ -13,7 +13,7 @@ from fastcore.all import *
 from .utils import atomic_path
 
 # %% auto #0
-__all__ = ['Trunk', 'alexnet', 'vgg16', 'resnet', 'Classifier', 'make_trunk', 'save_trunk', 'load_trunk']
+__all__ = ['Trunk', 'alexnet', 'vgg16', 'resnet', 'Classifier', 'make_trunk', 'pretrained_trunk', 'save_trunk', 'load_trunk']
 
 # %% ../nbs/05_models.ipynb #7c2881ce
 class Trunk(nn.Sequential):
@@ -60,15 +60,17 @@ def alexnet(conv1_stride:int=4, # 4 for 224-px images, 2 for jigsaw tiles
                       pool5=_pool()), 'alexnet', conv1_stride=conv1_stride)
 
 # %% ../nbs/05_models.ipynb #4b1b11c3
-def vgg16()->Trunk:
+def vgg16(weights=None, # torchvision weights (e.g. 'DEFAULT'); None: random
+         )->Trunk:
     "torchvision's VGG16 with BatchNorm as stages conv1…conv5 (each ending in its max-pool)"
-    f = torchvision.models.vgg16_bn(weights=None).features
+    f = torchvision.models.vgg16_bn(weights=weights).features
     cuts = [0, 7, 14, 24, 34, 44]
     return Trunk({f'conv{i+1}': f[a:b] for i, (a, b) in enumerate(zip(cuts[:-1], cuts[1:]))}, 'vgg16')
 
-def resnet(arch:str='resnet18')->Trunk:
+def resnet(arch:str='resnet18', weights=None, # torchvision weights (e.g. 'DEFAULT'); None: random
+          )->Trunk:
     "A torchvision ResNet (any depth, `resnext…`, `wide_resnet…`) as stages conv1…conv5, without its pooling and fc"
-    m = getattr(torchvision.models, arch)(weights=None)
+    m = getattr(torchvision.models, arch)(weights=weights)
     return Trunk(dict(conv1=nn.Sequential(m.conv1, m.bn1, m.relu), conv2=nn.Sequential(m.maxpool, m.layer1),
                       conv3=m.layer2, conv4=m.layer3, conv5=m.layer4), arch)
 
@@ -95,6 +97,19 @@ def make_trunk(arch:str='alexnet', # alexnet, vgg16, or a torchvision ResNet nam
     if arch == 'vgg16': return vgg16(**kwargs)
     if 'resne' in arch and hasattr(torchvision.models, arch): return resnet(arch, **kwargs)
     raise ValueError(f"unknown architecture {arch!r}: use alexnet, vgg16 or a torchvision ResNet (resnet18, resnet50, ...)")
+
+# %% ../nbs/05_models.ipynb #06e5e0a8
+def pretrained_trunk(arch:str, # vgg16 (VGG16-BN) or a torchvision ResNet name
+                    )->Trunk:
+    "torchvision's ImageNet-supervised `arch` as a trunk, from weights already in torch's cache (nothing is downloaded)"
+    name = 'vgg16_bn' if arch == 'vgg16' else arch
+    if arch != 'vgg16' and 'resne' not in arch: raise ValueError(f"no ImageNet trunk for {arch!r}: use vgg16 or a torchvision ResNet")
+    w = torchvision.models.get_model_weights(name).DEFAULT
+    f = Path(torch.hub.get_dir())/'checkpoints'/Path(w.url).name
+    if not f.exists(): raise FileNotFoundError(f"pretrained:{arch} needs torchvision's weights in {f} (from {w.url}); sslkt downloads nothing")
+    t = vgg16(w) if arch == 'vgg16' else resnet(arch, w)
+    t.norm = 'imagenet'
+    return t
 
 # %% ../nbs/05_models.ipynb #b07a98f6
 def save_trunk(trunk:Trunk, path, # file to write (atomically)

@@ -29,7 +29,7 @@ def test_cluster_then_cc(chain):
     assert vals['k'] == '10' and 0 < float(vals['nmi']) < 1 and 0 < float(vals['purity']) <= 1, last
     lab = pd.read_csv(chain/'clusters'/'pseudo_labels.csv')
     assert len(lab) == 300 and lab.pseudo_label.between(0, 9).all()            # every image got a pseudo-label
-    for f in ('centroids.npy', 'clustering.json', 'pca.faiss', 'report.json', 'cluster_sizes.png'): assert (chain/'clusters'/f).exists(), f
+    for f in ('centroids.npy', 'clustering.json', 'pca.faiss', 'report.json', 'cluster_sizes.png', 'cluster_samples.png'): assert (chain/'clusters'/f).exists(), f
     r = run('sslkt_cc', '--labels', chain/'clusters', '--out', chain/'cc', '--epochs', 1, '--size', 64, '--hidden', 64, '--bs', 32, '--workers', 0)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip().splitlines()[-1].startswith('arch=alexnet k=10 epochs=1')

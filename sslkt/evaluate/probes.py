@@ -14,20 +14,20 @@ from fastai.data.load import DataLoader
 from fastai.data.core import DataLoaders
 from fastai.learner import Learner
 import fastai.callback.schedule  # Learner.fit_one_cycle
-from fastai.losses import CrossEntropyLossFlat
-from fastai.metrics import accuracy
+from fastai.losses import CrossEntropyLossFlat, BCEWithLogitsLossFlat
+from fastai.metrics import accuracy, AccumMetric
 from fastai.torch_core import params
 from ..data import ImageSet
-from ..models import Trunk, make_trunk, load_trunk, Classifier
+from ..models import Trunk, make_trunk, load_trunk, pretrained_trunk, Classifier
 from ..utils import atomic_path, seeded, mixed_precision, history
 from ..transfer.features import extract_features, load_features, normalize_images, trunk_norm
 
 # %% auto #0
-__all__ = ['protocols', 'trunk_from_spec', 'probe_grid', 'LayerFeatures', 'probe_features', 'array_dl', 'probe_head',
-           'train_probe', 'knn_accuracy', 'InputNorm', 'finetune_learner', 'evaluate']
+__all__ = ['protocols', 'trunk_from_spec', 'probe_grid', 'LayerFeatures', 'probe_features', 'array_dl', 'probe_head', 'mean_ap',
+           'train_probe', 'knn_scores', 'knn_score', 'InputNorm', 'finetune_learner', 'evaluate']
 
 # %% ../../nbs/30_evaluate.probes.ipynb #1d1f707a
-def trunk_from_spec(spec:str|Trunk, # a `Trunk`; a trunk file or folder (`sslkt_pretrain`, `sslkt_cc`); or 'random:ARCH'
+def trunk_from_spec(spec:str|Trunk, # a `Trunk`; a trunk file or folder (`sslkt_pretrain`, `sslkt_cc`); 'random:ARCH'; 'pretrained:ARCH'
                     seed:int=0, # seed of a random trunk's weights
                    )->Trunk:
     "The trunk to evaluate"
@@ -35,11 +35,13 @@ def trunk_from_spec(spec:str|Trunk, # a `Trunk`; a trunk file or folder (`sslkt_
     spec = str(spec)
     if spec.startswith('random:'):
         with seeded(seed): return make_trunk(spec.split(':', 1)[1])
+    if spec.startswith('pretrained:'): return pretrained_trunk(spec.split(':', 1)[1])
     p = Path(spec)
     if p.is_dir() and (p/'trunk.pth').is_file(): p = p/'trunk.pth'
     if p.is_file(): return load_trunk(p)
     raise ValueError(f"model {spec!r} is neither a trunk file nor known; use a trunk.pth (or the folder of sslkt_pretrain "
-                     "or sslkt_cc that holds one), or random:ARCH (alexnet, vgg16, resnet18, resnet50, ...)")
+                     "or sslkt_cc that holds one), random:ARCH (alexnet, vgg16, resnet18, resnet50, ...) or pretrained:ARCH "
+                     "(torchvision's ImageNet vgg16 or ResNet, weights in torch's cache)")
 
 # %% ../../nbs/30_evaluate.probes.ipynb #836d9ef5
 def probe_grid(channels:int, side:int, target:int=9000)->int:
@@ -110,40 +112,63 @@ def probe_head(d_in:int, n_classes:int, hidden:int|None=None, # None: linear; el
                          nn.Dropout(p_drop), nn.Linear(hidden, n_classes))
 
 # %% ../../nbs/30_evaluate.probes.ipynb #d6a9cd61
-def _xy(path, items:pd.DataFrame, classes):
-    "Features of a cached layer as a tensor, and the label indices of `items` (the images, in the same order), per split"
+def _xy(path, imgs:ImageSet):
+    "Features of a cached layer as a tensor, and the targets of `imgs` (the same images, in order), per split"
     f, cached = load_features(path)
+    items = imgs.items
     if cached.path.tolist() != items.path.astype(str).tolist(): raise ValueError(f'{path}: cached features are of other images')
-    if items.label.isna().any(): raise ValueError(f'{path}: some images have no label; probes need a labelled data set')
-    y = torch.tensor(items.label.astype(str).map({c: i for i, c in enumerate(classes)}).to_numpy(dtype=np.int64))
+    if not imgs.labeled: raise ValueError(f'{path}: some images have no label; probes need a labelled data set')
+    cls = {c: i for i, c in enumerate(imgs.classes)}
+    if imgs.multi_label:                                       # multi-hot targets
+        y = torch.zeros(len(items), len(cls))
+        for i, o in enumerate(items.label.astype(str)): y[i, [cls[c] for c in o.split(imgs.label_delim) if c]] = 1.
+    else: y = torch.tensor(items.label.astype(str).map(cls).to_numpy(dtype=np.int64))
     v = torch.tensor(items.is_valid.astype(bool).to_numpy())
     x = torch.from_numpy(np.array(f, dtype=np.float32))   # a writable copy in memory: one layer at a time
     return (x[~v], y[~v]), (x[v], y[v])
 
-def train_probe(train:tuple, valid:tuple, # (features, label indices) of each split
+def mean_ap(scores, targets)->float:
+    "Mean over classes (those with a positive image) of the average precision of `scores` (N, C) for multi-hot `targets`"
+    from sklearn.metrics import average_precision_score
+    s, t = np.asarray(scores, dtype=np.float64), np.asarray(targets) > 0.5
+    keep = t.any(0)
+    return float(np.mean([average_precision_score(t[:, c], s[:, c]) for c in np.flatnonzero(keep)]))
+
+def _loss_metric(multi_label:bool):
+    if not multi_label: return CrossEntropyLossFlat(), accuracy
+    return BCEWithLogitsLossFlat(), AccumMetric(mean_ap, to_np=True, flatten=False, name='mAP')
+
+def train_probe(train:tuple, valid:tuple, # (features, targets) of each split: label indices, or multi-hot rows
                 n_classes:int, hidden:int|None=None, # see `probe_head`
                 epochs:int=10, lr:float=1e-3, wd:float=5e-4, bs:int=256, seed:int=0, device=None)->dict:
-    "Train a probe head on frozen features; its final validation accuracy and history"
+    "Train a probe head on frozen features; its final validation score (accuracy, or mAP for multi-hot targets) and history"
+    multi = train[1].ndim == 2
+    loss, metric = _loss_metric(multi)
     with seeded(seed):
         model = probe_head(train[0].shape[1], n_classes, hidden)
         dls = DataLoaders(array_dl(*train, bs=bs, shuffle=True, seed=seed), array_dl(*valid, bs=1024), device=device)
-        learn = Learner(dls, model, loss_func=CrossEntropyLossFlat(), metrics=accuracy, wd=wd)
+        learn = Learner(dls, model, loss_func=loss, metrics=metric, wd=wd)
         with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
-    h = history(learn)
-    return dict(accuracy=float(h.accuracy.iloc[-1]), train_loss=float(h.train_loss.iloc[-1]), history=h)
+    h = history(learn); name = h.columns[-1]
+    return dict(metric=name, score=float(h[name].iloc[-1]), train_loss=float(h.train_loss.iloc[-1]), history=h)
 
 # %% ../../nbs/30_evaluate.probes.ipynb #3ca8fb8f
-def knn_accuracy(train:tuple, valid:tuple, # (features, label indices) of each split
-                 n_classes:int, k:int=20, T:float=0.07, chunk:int=1024)->float:
-    "Accuracy of a weighted k-NN vote (cosine similarity, weights exp(sim/T)) of the training images for each validation image"
+def knn_scores(train:tuple, valid:tuple, # (features, targets) of each split: label indices, or multi-hot rows
+               n_classes:int, k:int=20, T:float=0.07, chunk:int=1024)->torch.Tensor:
+    "Class scores (N_valid, C) of a weighted k-NN vote: the k most cosine-similar training images, weights exp(sim/T)"
     xt, yt = F.normalize(train[0].float(), dim=1), train[1]
-    k = min(k, len(xt)); correct = 0
+    yt = yt.float() if yt.ndim == 2 else F.one_hot(yt, n_classes).float()
+    k, out = min(k, len(xt)), []
     for i in range(0, len(valid[0]), chunk):
-        xv = F.normalize(valid[0][i:i+chunk].float(), dim=1)
-        sim, idx = (xv @ xt.T).topk(k, dim=1)
-        votes = torch.zeros(len(xv), n_classes).scatter_add_(1, yt[idx], (sim / T).exp())
-        correct += int((votes.argmax(1) == valid[1][i:i+chunk]).sum())
-    return correct / len(valid[0])
+        sim, idx = (F.normalize(valid[0][i:i+chunk].float(), dim=1) @ xt.T).topk(k, dim=1)
+        out.append(torch.einsum('bk,bkc->bc', (sim / T).exp(), yt[idx]))
+    return torch.cat(out)
+
+def knn_score(train:tuple, valid:tuple, n_classes:int, k:int=20, T:float=0.07)->tuple[str, float]:
+    "('accuracy', accuracy) of the k-NN vote, or ('mAP', mean average precision) for multi-hot targets"
+    s = knn_scores(train, valid, n_classes, k, T)
+    if valid[1].ndim == 2: return 'mAP', mean_ap(s, valid[1])
+    return 'accuracy', float((s.argmax(1) == valid[1]).float().mean())
 
 # %% ../../nbs/30_evaluate.probes.ipynb #e7877957
 class InputNorm(nn.Module):
@@ -156,18 +181,22 @@ def finetune_learner(trunk:Trunk, dls, # labelled, unnormalised DataLoaders (`Im
                      hidden:int=4096, # width of AlexNet's fc6 and fc7
                      norm:str|None='auto', # input normalisation (default: the trunk's own)
                      seed:int=0, # seed of the new head's weights
+                     multi_label:bool=False, # several labels per image: BCE loss, mAP
                      use_amp:bool=True, **kwargs)->Learner:
     "A Learner fine-tuning a copy of `trunk` with a new head; `fit_one_cycle(n, slice(lr/10, lr))` for discriminative rates"
     trunk = copy.deepcopy(trunk)
     trunk.norm = trunk_norm(trunk, norm)      # saved with it: later consumers feed it what it was fine-tuned on
     with seeded(seed): model = nn.Sequential(InputNorm(trunk.norm), Classifier(trunk, len(dls.vocab), size, hidden))
-    learn = Learner(dls, model, loss_func=CrossEntropyLossFlat(), metrics=accuracy,
+    loss, metric = _loss_metric(multi_label)
+    learn = Learner(dls, model, loss_func=loss, metrics=metric,
                     splitter=lambda m: [params(m[1].trunk), params(m[1].head)], **kwargs)
     return mixed_precision(learn, use_amp)
 
 # %% ../../nbs/30_evaluate.probes.ipynb #2dcb7cb9
 protocols = dict(linear=dict(epochs=10, lr=1e-3), nonlinear=dict(epochs=10, lr=1e-3, hidden=2048),
                  knn=dict(k=20), finetune=dict(epochs=5, lr=1e-3))
+
+def _score(metric, value): return {'metric': metric, 'score': value, metric: value}
 
 def evaluate(model, # a model spec (see `trunk_from_spec`) or a `Trunk`
              imgs:ImageSet, # labelled images: the probes train on the training split, score on the validation split
@@ -182,22 +211,22 @@ def evaluate(model, # a model spec (see `trunk_from_spec`) or a `Trunk`
              progress:bool=True, device=None,
              **kwargs, # passed to the image DataLoaders (e.g. num_workers)
             )->list:
-    "Evaluate `model` on `imgs` by `protocol`: one record per layer"
+    "Evaluate `model` on `imgs` by `protocol`: one record per layer, scored by accuracy (mAP when images have several labels)"
     if protocol not in protocols: raise ValueError(f'unknown protocol {protocol!r}: use one of {list(protocols)}')
     if not imgs.labeled: raise ValueError(f'{imgs.source or "the data"}: some images have no label; {protocol} evaluation needs a labelled data set')
-    trunk, p = trunk_from_spec(model), protocols[protocol]
-    classes = imgs.classes
     if not (imgs.items.is_valid.any() and (~imgs.items.is_valid).any()): raise ValueError('evaluation needs images in both the training and the validation split')
+    trunk, p, n_classes = trunk_from_spec(model), protocols[protocol], len(imgs.classes)
     epochs, lr = epochs or p.get('epochs'), lr or p.get('lr')
     base = dict(model=str(model) if not isinstance(model, Trunk) else trunk.arch, protocol=protocol, size=size, seed=seed,
-                n_train=int((~imgs.items.is_valid).sum()), n_valid=int(imgs.items.is_valid.sum()), n_classes=len(classes))
+                n_train=int((~imgs.items.is_valid).sum()), n_valid=int(imgs.items.is_valid.sum()), n_classes=n_classes)
     if protocol == 'finetune':
         if layers: raise ValueError('fine-tuning trains the whole network: it takes no --layers')
         t0 = time.time()
         dls = imgs.dls(size=size, bs=bs or 64, labeled=True, normalize=False, device=device, **kwargs)
-        learn = finetune_learner(trunk, dls, size, norm=norm, seed=seed)
+        learn = finetune_learner(trunk, dls, size, norm=norm, seed=seed, multi_label=imgs.multi_label)
         with seeded(seed), (learn.no_bar() if not progress else nullcontext()): learn.fit_one_cycle(epochs, slice(lr/10, lr))
-        return [dict(base, layer='all', accuracy=float(learn.recorder.values[-1][-1]), epochs=epochs, lr=lr, seconds=round(time.time() - t0, 1))]
+        h = history(learn)
+        return [dict(base, layer='all', **_score(h.columns[-1], float(h.iloc[-1, -1])), epochs=epochs, lr=lr, seconds=round(time.time() - t0, 1))]
     layers = list(layers or (['conv1', 'conv2', 'conv3', 'conv4', 'conv5'] if protocol == 'linear' else ['conv5']))
     from sslkt.utils import sslkt_home
     t0 = time.time()
@@ -205,10 +234,10 @@ def evaluate(model, # a model spec (see `trunk_from_spec`) or a `Trunk`
     t_feat, res = time.time() - t0, []
     for o in layers:
         t0 = time.time()
-        tr, va = _xy(dirs[o], imgs.items, classes)
-        if protocol == 'knn': r = dict(accuracy=knn_accuracy(tr, va, len(classes), p['k']), k=p['k'])
+        tr, va = _xy(dirs[o], imgs)
+        if protocol == 'knn': r = dict(**_score(*knn_score(tr, va, n_classes, p['k'])), k=p['k'])
         else:
-            r = train_probe(tr, va, len(classes), p.get('hidden'), epochs, lr, bs=bs or 256, seed=seed, device=device)
-            r = dict(accuracy=r['accuracy'], epochs=epochs, lr=lr)
+            r = train_probe(tr, va, n_classes, p.get('hidden'), epochs, lr, bs=bs or 256, seed=seed, device=device)
+            r = dict(**_score(r['metric'], r['score']), epochs=epochs, lr=lr)
         res.append(dict(base, layer=o, **r, dims=int(tr[0].shape[1]), seconds_features=round(t_feat, 1), seconds=round(time.time() - t0, 1)))
     return res

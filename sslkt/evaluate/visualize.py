@@ -70,13 +70,13 @@ def show_cluster_samples(samples:pd.DataFrame, # from `cluster_samples`
 # %% ../../nbs/31_evaluate.visualize.ipynb #9bf42016
 def plot_probes(results:list|pd.DataFrame, # records of `evaluate` (or results.json as a table)
                 protocol:str='linear', ax=None, title:str|None=None):
-    "Accuracy per layer, one line per model"
+    "Score (accuracy, or mAP) per layer, one line per model"
     import matplotlib.pyplot as plt
     df = pd.DataFrame(results)
     df = df[df.protocol == protocol]
     if not len(df): raise ValueError(f'no {protocol} results to plot')
     if ax is None: _, ax = plt.subplots(figsize=(5, 3))
-    for m, g in df.groupby('model', sort=False): ax.plot(g.layer, g.accuracy, marker='o', label=Path(str(m)).name if '/' in str(m) else m)
-    if 'n_classes' in df: ax.axhline(1 / df.n_classes.iloc[0], color='gray', ls=':', lw=1, label='chance')
-    ax.set_xlabel('layer'); ax.set_ylabel(f'{protocol} probe accuracy'); ax.legend(fontsize=7); ax.set_title(title or f'{protocol} probes')
+    for m, g in df.groupby('model', sort=False): ax.plot(g.layer, g.score if 'score' in g else g.accuracy, marker='o', label=Path(str(m)).name if '/' in str(m) else m)
+    if 'n_classes' in df and df.get('metric', pd.Series(['accuracy'])).iloc[0] == 'accuracy': ax.axhline(1 / df.n_classes.iloc[0], color='gray', ls=':', lw=1, label='chance')
+    ax.set_xlabel('layer'); ax.set_ylabel(f"{protocol} probe {df['metric'].iloc[0] if 'metric' in df else 'accuracy'}"); ax.legend(fontsize=7); ax.set_title(title or f'{protocol} probes')
     return ax.figure
