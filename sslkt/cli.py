@@ -4,21 +4,15 @@
 
 # %% ../nbs/40_cli.ipynb #9c9b78a3
 from __future__ import annotations
-import json
+import json, warnings
 from json import dumps
 from pathlib import Path
 from fastcore.script import call_parse, store_true
-from .data import ImageSet
-from .pretext.permutations import permutations, perm_stats
-from .pretext.train import jigsaw_learner, save_pretext, EpochCheckpoint
-from .transfer.features import extract_features, teacher_from_spec, load_features
-from .transfer.cluster import Clustering, cluster_report, plot_cluster_sizes
-from .transfer.cc import pseudo_label_dls, cc_learner, save_cc
-from .utils import atomic_path
+warnings.filterwarnings('ignore', message='.*torch.jit.script.*', category=FutureWarning)   # fastai's import-time noise
 
 # %% auto #0
 __all__ = ['format_summary', 'sslkt_data', 'sslkt_permutations', 'sslkt_pretrain', 'sslkt_features', 'sslkt_cluster', 'sslkt_cc',
-           'sslkt_assign', 'sslkt_eval']
+           'sslkt_assign', 'sslkt_eval', 'sslkt_run']
 
 # %% ../nbs/40_cli.ipynb #eddb70d4
 def format_summary(s:dict)->str:
@@ -44,6 +38,7 @@ def sslkt_data(data:str=None, # image folder (train/ and val/ class folders, or 
                json:store_true=False, # print one JSON object instead of text
               ):
     "Count the images of a data set per split and class, their sizes, and the unreadable files that will be skipped"
+    from sslkt.data import ImageSet
     s = ImageSet.from_source(data, size=size, label_col=label_col, progress=not json).summary()
     print(dumps(s) if json else format_summary(s))
 
@@ -54,6 +49,7 @@ def sslkt_permutations(n:int=1000, # number of permutations
                        out:str=None, # also write the set to this .npy file
                       ):
     "Choose `n` permutations of 9 tiles with large pairwise Hamming distance; print their min and mean distance"
+    from sslkt.pretext.permutations import permutations, perm_stats
     perms = permutations(n, seed, path=out)
     s = perm_stats(perms)
     if out: print(f'wrote {out}')
@@ -81,6 +77,8 @@ def sslkt_pretrain(out:str='runs/pretext', # output folder (trunk.pth, history.c
                    data_seed:int=0, # seed of the image subset and of a missing train/val split
                   ):
     "Train a trunk on Jigsaw/Jigsaw++ and save it where the clustering stage finds it"
+    from sslkt.data import ImageSet
+    from sslkt.pretext.train import jigsaw_learner, save_pretext, EpochCheckpoint
     imgs = ImageSet.from_source(data, size=size, n_train=n_train, n_valid=n_valid, seed=data_seed)
     dls = imgs.dls(size=size, bs=bs, **({} if workers is None else dict(num_workers=workers)))
     learn = jigsaw_learner(dls, task, arch, n_perms, crop, tile, jitter, gray, seed=seed)
@@ -110,6 +108,8 @@ def sslkt_features(out:str='runs/features', # output folder (features.npy, items
                    workers:int=None, # DataLoader workers (default: fastai's)
                   ):
     "Compute a teacher's features of every image of a data set, streamed to disk"
+    from sslkt.data import ImageSet
+    from sslkt.transfer.features import extract_features, teacher_from_spec, load_features
     imgs = ImageSet.from_source(data, n_train=n_train, n_valid=n_valid, seed=data_seed)
     t = teacher_from_spec(teacher, layer, pool, norm or 'auto', seed)
     size = size or (128 if teacher == 'hog' else 160)
@@ -137,6 +137,9 @@ def sslkt_cluster(out:str='runs/clusters', # output folder
                   n_valid:int=None, # with --teacher: subset of validation images
                  ):
     "Cluster teacher features with faiss k-means and pseudo-label every image"
+    from sslkt.transfer.features import load_features
+    from sslkt.transfer.cluster import Clustering, cluster_report, plot_cluster_sizes
+    from sslkt.utils import atomic_path
     out = Path(out)
     if features is None and teacher is None: features = 'runs/features'
     if features is None:
@@ -178,6 +181,7 @@ def sslkt_cc(labels:str='runs/clusters', # pseudo_labels.csv, or the sslkt_clust
              seed:int=0, # seed of the initial weights
             ):
     "Train a target network from scratch to predict pseudo-labels"
+    from sslkt.transfer.cc import pseudo_label_dls, cc_learner, save_cc
     p = Path(labels)
     if p.is_dir(): p = p/'pseudo_labels.csv'
     if not p.exists(): raise SystemExit(f'sslkt_cc: no pseudo-labels at {p}')
@@ -199,6 +203,7 @@ def sslkt_assign(clusters:str='runs/clusters', # a folder written by sslkt_clust
                  out:str='runs/assigned', # output folder (pseudo_labels.csv, report.json)
                 ):
     "Pseudo-label another data set with the centres of a saved clustering"
+    from sslkt.transfer.cluster import Clustering
     for p, what in ((Path(clusters)/'clustering.json', 'clustering'), (Path(features), 'features')):
         if not p.exists(): raise SystemExit(f'sslkt_assign: no {what} at {p}')
     cl = Clustering.load(clusters)
@@ -225,6 +230,8 @@ def sslkt_eval(model:str='random:alexnet', # a trunk file or folder (sslkt_pretr
                workers:int=None, # DataLoader workers (default: fastai's)
               ):
     "Evaluate a trunk by linear or nonlinear probes, k-NN or fine-tuning; write results.json"
+    from sslkt.data import ImageSet
+    from sslkt.utils import atomic_path
     from sslkt.evaluate.probes import evaluate, trunk_from_spec
     imgs = ImageSet.from_source(data, size=size, n_train=n_train, n_valid=n_valid, seed=data_seed)
     spec = model
@@ -245,3 +252,16 @@ def sslkt_eval(model:str='random:alexnet', # a trunk file or folder (sslkt_pretr
     with atomic_path(Path(out)/f'conv1_{name}.png') as tmp: show_filters(model, title=f'{spec}: conv1').savefig(tmp, dpi=90, bbox_inches='tight', format='png')
     print(f'wrote {path}, {protocol}.png, conv1_{name}.png')
     print(f'protocol={protocol} ' + ' '.join(f"{r['layer']}={r['score']:.3f}" for r in recs))
+
+# %% ../nbs/40_cli.ipynb #f194e117
+@call_parse
+def sslkt_run(preset:str='demo', # demo (2 CPU cores, ~15 min), smoke (~2 min, for tests) or imagenette (one GPU)
+              config:str=None, # a TOML file whose fields override the preset's (same layout as the presets)
+              data:str=None, # images for every stage whose configuration names none (default: Imagenette 160)
+              out:str=None, # the run folder (default: runs/PRESET)
+              force:store_true=False, # rerun every stage
+             ):
+    "Run the paper's method end to end, resumably, and write a report"
+    from sslkt.run import run_all, ConfigError
+    try: run_all(preset, config, data, out or f'runs/{preset}', force)
+    except ConfigError as e: raise SystemExit(f'sslkt_run: {e}') from None

@@ -5,6 +5,7 @@
 # %% ../../nbs/30_evaluate.probes.ipynb #98a7893b
 from __future__ import annotations
 import copy, hashlib, json, math, random, time
+from contextlib import nullcontext
 import numpy as np, pandas as pd, torch
 from pathlib import Path
 from torch import nn
@@ -80,13 +81,14 @@ def probe_features(trunk:Trunk, imgs:ImageSet, # the trunk and the (labelled) im
                   )->dict:
     "Folder of each layer's pooled features (features.npy, items.csv), computed in one pass or read from `cache`"
     layers = list(layers)
-    lf = LayerFeatures(trunk, layers, size, norm, target)
-    d = Path(cache)/_fingerprint(trunk, imgs, layers=layers, size=size, norm=lf.norm, target=target)
-    if not (d/'meta.json').exists():
-        t0 = time.time()
+    norm = LayerFeatures(trunk, layers, size, norm, target).norm
+    d = Path(cache)/_fingerprint(trunk, imgs, size=size, norm=norm, target=target)
+    if missing := [o for o in layers if not (d/o/'meta.json').exists()]:     # computed in one pass, layer by layer cached
+        lf, t0 = LayerFeatures(trunk, missing, size, norm, target), time.time()
         extract_features(lf, imgs, d, size=size, bs=bs, progress=progress, **kwargs)
-        meta = dict(arch=trunk.arch, layers=layers, size=size, norm=lf.norm, grids=lf.grids, n=len(imgs), seconds=round(time.time() - t0, 1))
-        with atomic_path(d/'meta.json') as tmp: tmp.write_text(json.dumps(meta, indent=1))
+        for o in missing:
+            meta = dict(arch=trunk.arch, layer=o, size=size, norm=lf.norm, grid=lf.grids[o], n=len(imgs), seconds=round(time.time() - t0, 1))
+            with atomic_path(d/o/'meta.json') as tmp: tmp.write_text(json.dumps(meta, indent=1))
     return {o: d/o for o in layers}
 
 # %% ../../nbs/30_evaluate.probes.ipynb #4149fa66

@@ -5,6 +5,7 @@
 # %% ../../nbs/32_evaluate.study.ipynb #a3dbd0a6
 from __future__ import annotations
 import time, warnings
+from contextlib import nullcontext
 import numpy as np, pandas as pd
 from pathlib import Path
 from fastcore.all import *

@@ -1,0 +1,92 @@
+"The main job, sslkt_run, on real images: end to end, rerun, a kill -9 and resume, a changed field, configuration errors"
+import os, signal, subprocess, sys, time
+from pathlib import Path
+import pytest
+
+EXE = str(Path(sys.executable).parent/'sslkt_run')
+
+def run(*args, timeout=900):
+    t0 = time.time()
+    r = subprocess.run([EXE, *map(str, args)], capture_output=True, text=True, timeout=timeout)
+    return r, time.time() - t0
+
+@pytest.fixture(scope='module')
+def smoke(tmp_path_factory):
+    d = tmp_path_factory.mktemp('run')/'smoke'
+    r, secs = run('--preset', 'smoke', '--out', d)
+    assert r.returncode == 0, r.stderr[-3000:]
+    return d, r.stdout, secs
+
+STAGES = ['pretext', 'features', 'cluster', 'cc', 'hog_features', 'hog_cluster', 'hog_cc', 'eval']
+
+def test_smoke_end_to_end(smoke):
+    d, out, secs = smoke
+    print(f'smoke run: {secs:.0f} s')
+    assert secs < 180
+    for s in STAGES: assert (d/s/'stage.json').exists(), s
+    for f in ['report.md', 'pretext/trunk.pth', 'cluster/pseudo_labels.csv', 'cluster/centroids.npy', 'cc/trunk.pth',
+              'eval/results.json', 'eval/linear.png', 'eval/conv1_cc.png', 'cluster/cluster_samples.png', 'cc/curves.png']:
+        assert (d/f).exists(), f
+    report = (d/'report.md').read_text()
+    assert '| random |' in report and '| cc |' in report and '| hog_cc |' in report and '## Budget' in report
+    assert 'report:' in out.splitlines()[-1]
+    assert 'Warning' not in out                                      # no third-party noise on a normal run
+
+def test_rerun_redoes_nothing(smoke):
+    d, _, first = smoke
+    r, secs = run('--preset', 'smoke', '--out', d)
+    assert r.returncode == 0, r.stderr[-3000:]
+    print(f'rerun: {secs:.1f} s vs {first:.0f} s')
+    assert secs < first / 5
+    assert 'running' not in r.stdout
+    assert all(f'{s}: done in an earlier run' in r.stdout for s in STAGES)
+
+def test_kill_then_resume_after_a_changed_field(smoke, tmp_path):
+    "A changed cc.epochs reruns cc and what follows; killed (-9) during cc's training, a rerun resumes from its checkpoint"
+    d, _, _ = smoke
+    cfg = tmp_path/'longer.toml'; cfg.write_text('[cc]\nepochs = 6\n')
+    p = subprocess.Popen([EXE, '--preset', 'smoke', '--out', str(d), '--config', str(cfg)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    ck, t0 = d/'cc'/'checkpoint.pth', time.time()
+    while not ck.exists() and p.poll() is None and time.time() - t0 < 300: time.sleep(0.2)
+    time.sleep(0.5)
+    assert p.poll() is None, p.stdout.read()
+    os.kill(p.pid, signal.SIGKILL); p.wait()
+    first = p.stdout.read()
+    assert 'cc: rerun, replacing the earlier result (cc.epochs: 2 → 6)' in first, first
+    assert not (d/'cc'/'stage.json').exists()                       # unfinished work is never taken for finished
+    r, _ = run('--preset', 'smoke', '--out', d, '--config', cfg)
+    assert r.returncode == 0, r.stderr[-3000:]
+    print(r.stdout)
+    for s in ['pretext', 'features', 'cluster']: assert f'{s}: done in an earlier run' in r.stdout
+    assert 'resuming at epoch' in r.stdout and 'of 6' in r.stdout
+    assert (d/'cc'/'stage.json').exists() and (d/'report.md').exists()
+    assert not list(d.rglob('*.tmp')) and not (d/'cc'/'checkpoint.pth').exists()
+    import pandas as pd
+    assert len(pd.read_csv(d/'cc'/'history.csv')) == 6              # the epochs before and after the kill
+
+def test_configuration_errors_before_any_training(tmp_path, imagenette_items):
+    flat = tmp_path/'flat'; flat.mkdir()
+    import shutil
+    for p in imagenette_items.path[:30]: shutil.copy(p, flat)
+    cfg = tmp_path/'bad.toml'
+    cfg.write_text(f'[pretext]\narch = "lenet"\ntile = 60\n[cc]\narch = "vgg19"\n[cluster]\nk = 5000\n'
+                   f'[eval]\nprotocols = ["svm"]\ndata = {{ source = "{flat}" }}\n[teacher]\ndata = {{ source = "{tmp_path}/missing" }}\n')
+    r, secs = run('--preset', 'smoke', '--out', tmp_path/'out', '--config', cfg)
+    assert r.returncode != 0
+    for s in ["pretext.arch: unknown architecture 'lenet'", "cc.arch: unknown architecture 'vgg19'", 'pretext.tile: 60',
+              "eval.protocols: unknown ['svm']", 'teacher.data.source', 'missing', 'eval.data.source', 'unlabelled']:
+        assert s in r.stderr, (s, r.stderr)
+    assert not (tmp_path/'out'/'pretext').exists()                   # nothing ran
+    cfg.write_text('[cluster]\nk = 5000\n')
+    r, _ = run('--preset', 'smoke', '--out', tmp_path/'out', '--config', cfg)
+    assert r.returncode != 0 and 'cluster.k: 5000 clusters need at least as many training images; teacher.data has 160' in r.stderr
+    cfg.write_text('[cluster]\nk = "many"\n')
+    r, _ = run('--preset', 'smoke', '--out', tmp_path/'out', '--config', cfg)
+    assert r.returncode != 0 and "config.cluster.k: expected int, got 'many'" in r.stderr
+
+def test_help_is_fast():
+    t0 = time.time()
+    r = subprocess.run([EXE, '--help'], capture_output=True, text=True)
+    assert r.returncode == 0 and '--preset' in r.stdout
+    print(f'sslkt_run --help: {time.time() - t0:.2f} s')
+    assert time.time() - t0 < 2                                      # heavy modules are imported inside the commands
