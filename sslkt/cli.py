@@ -39,7 +39,7 @@ def sslkt_data(data:str=None, # image folder (train/ and val/ class folders, or 
               ):
     "Count the images of a data set per split and class, their sizes, and the unreadable files that will be skipped"
     from sslkt.data import ImageSet
-    s = ImageSet.from_source(data, size=size, label_col=label_col, progress=not json).summary()
+    s = ImageSet.from_source(data, size=size, label_col=label_col, progress=None if not json else False).summary()
     print(dumps(s) if json else format_summary(s))
 
 # %% ../nbs/40_cli.ipynb #fb344736

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #cc87b11e
 from __future__ import annotations
-import warnings
+import sys, warnings
 import numpy as np, pandas as pd
 from pathlib import Path
 from collections import Counter
@@ -145,11 +145,11 @@ def _warn_files(msg, paths, n_show=3):
 def check_images(items:pd.DataFrame, # a table from `scan_images`
                  size:int|None=None, # the size images will be used at: smaller ones are counted in a warning
                  n_workers:int=8, # threads decoding images
-                 progress:bool|None=None, # show a progress bar (default: for over 2,000 images)
+                 progress:bool|None=None, # show a progress bar (default: for over 2,000 images, on a terminal)
                 ):
     "Decode every image of `items`; return the readable ones (with width, height, mode) and the skipped ones"
     res = parallel(_probe, items.path.tolist(), n_workers=n_workers, threadpool=True,
-                   progress=len(items) > 2000 if progress is None else progress)
+                   progress=len(items) > 2000 and sys.stderr.isatty() if progress is None else progress)
     info = pd.DataFrame(list(res), columns=['width', 'height', 'mode', 'error'], index=items.index)
     bad = info.error.notna()
     skipped = pd.concat([items[bad], info.error[bad]], axis=1).reset_index(drop=True)

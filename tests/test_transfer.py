@@ -96,3 +96,17 @@ def test_seeds_have_one_meaning(tmp_path):
         cfg = json.loads((tmp_path/f'k{seed}'/'clustering.json').read_text())
         assert (cfg['seed'], cfg['data_seed'], cfg['n_fit'], cfg['rows']) == (seed, 0, 40, 'train')
     assert outs[0].path.tolist() == outs[1].path.tolist()   # k-means seeds compared on the same images
+
+def test_assign_another_data_set(chain, tmp_path):
+    "sslkt_assign: centres fitted on one data set pseudo-label another (features by the same teacher)"
+    r = run('sslkt_cluster', '--out', tmp_path/'cl', '--features', chain/'feats', '--k', 8, '--d', 32)
+    assert r.returncode == 0, r.stderr
+    r = run('sslkt_features', '--out', tmp_path/'other', '--teacher', 'hog', '--n_train', 50, '--n_valid', 10, '--data_seed', 7, '--workers', 0)
+    assert r.returncode == 0, r.stderr
+    r = run('sslkt_assign', '--clusters', tmp_path/'cl', '--features', tmp_path/'other', '--out', tmp_path/'assigned')
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().splitlines()[-1].startswith('k=8 n=60 empty=')
+    lab = pd.read_csv(tmp_path/'assigned'/'pseudo_labels.csv')
+    assert len(lab) == 60 and lab.pseudo_label.between(0, 7).all()
+    r = run('sslkt_assign', '--clusters', tmp_path/'nothing', '--features', tmp_path/'other', '--out', tmp_path/'x')
+    assert r.returncode != 0 and 'nothing' in r.stderr
