@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #cc87b11e
 from __future__ import annotations
-import sys, warnings
+import os, sys, warnings
 import numpy as np, pandas as pd
 from pathlib import Path
 from collections import Counter
@@ -55,9 +55,11 @@ class RGBImage(PILImage):
 # %% ../nbs/00_data.ipynb #9c557bbb
 def _image_files(folder:Path):
     "Image files under `folder`, sorted; hidden files and folders (names starting with '.') are not images"
-    folder = Path(folder)
-    return sorted(p for p in folder.rglob('*') if p.suffix.lower() in image_extensions and p.is_file()
-                  and not any(o.startswith('.') for o in p.relative_to(folder).parts))
+    res = []
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = [o for o in dirs if not o.startswith('.')]
+        res += [Path(root)/o for o in names if not o.startswith('.') and os.path.splitext(o)[1].lower() in image_extensions]
+    return sorted(res)
 
 def _split_folder(path:Path):
     "The train and validation folders of `path`, or `(None, None)` for a flat folder"

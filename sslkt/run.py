@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch
 from fastcore.all import *
 from fastai.callback.core import Callback
+from fastai.torch_core import set_seed
 from .utils import atomic_path, history
 
 # %% auto #0
@@ -146,8 +147,10 @@ def check_config(cfg:Config)->dict:
     if bad := [o for o in cfg.eval.baselines if o not in ('random', 'teacher', 'hog')]: P.append(f'eval.baselines: unknown {bad}; use random, teacher, hog')
     for where, dc in [('pretext.data', p.data), ('teacher.data', cfg.teacher.data), ('cc.data', cfg.cc.data), ('eval.data', cfg.eval.data)]:
         if dc is None: continue
-        try: items = scans.setdefault(dc.source, scan_images(dc.source, seed=cfg.data_seed))
+        try:
+            if dc.source not in scans: scans[dc.source] = scan_images(dc.source, seed=cfg.data_seed)
         except (FileNotFoundError, ValueError) as e: P.append(f'{where}.source: {e}'); continue
+        items = scans[dc.source]
         n_tr = int((~items.is_valid).sum()); n_tr = min(n_tr, dc.n_train or n_tr)
         if where == 'teacher.data' and cfg.cluster.k > n_tr: P.append(f'cluster.k: {cfg.cluster.k} clusters need at least as many training images; teacher.data has {n_tr}')
         if where == 'eval.data' and items.label.isna().any(): P.append(f'eval.data.source: {dc.source or "Imagenette"} has unlabelled images; evaluation needs labels')
@@ -206,6 +209,7 @@ class Run:
         d.mkdir(parents=True, exist_ok=True)
         for o in d.rglob('.*.tmp'): o.unlink()     # left by a process killed while writing: never a finished file
         self.log(f'{name}: running'); t0 = time.time()
+        set_seed(int(fingerprint([self.cfg.seed, name]), 16) % 2**31)   # each stage's own seed: the same draws whichever stages ran before
         extra = fn(self, d, fp) or {}
         rec = dict(name=name, fingerprint=fp, config=config, inputs=ins, seconds=round(time.time() - t0, 1),
                    device=_device(), finished=time.strftime('%Y-%m-%d %H:%M:%S'), **extra)

@@ -44,7 +44,7 @@ def test_rerun_redoes_nothing(smoke):
 def test_kill_then_resume_after_a_changed_field(smoke, tmp_path):
     "A changed cc.epochs reruns cc and what follows; killed (-9) during cc's training, a rerun resumes from its checkpoint"
     d, _, _ = smoke
-    cfg = tmp_path/'longer.toml'; cfg.write_text('[cc]\nepochs = 6\n')
+    cfg = tmp_path/'longer.toml'; cfg.write_text('[cc]\nepochs = 9\n')
     p = subprocess.Popen([EXE, '--preset', 'smoke', '--out', str(d), '--config', str(cfg)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     ck, t0 = d/'cc'/'checkpoint.pth', time.time()
     while not ck.exists() and p.poll() is None and time.time() - t0 < 300: time.sleep(0.2)
@@ -52,17 +52,17 @@ def test_kill_then_resume_after_a_changed_field(smoke, tmp_path):
     assert p.poll() is None, p.stdout.read()
     os.kill(p.pid, signal.SIGKILL); p.wait()
     first = p.stdout.read()
-    assert 'cc: rerun, replacing the earlier result (cc.epochs: 2 → 6)' in first, first
+    assert 'cc: rerun, replacing the earlier result (cc.epochs: 6 → 9)' in first, first
     assert not (d/'cc'/'stage.json').exists()                       # unfinished work is never taken for finished
     r, _ = run('--preset', 'smoke', '--out', d, '--config', cfg)
     assert r.returncode == 0, r.stderr[-3000:]
     print(r.stdout)
     for s in ['pretext', 'features', 'cluster']: assert f'{s}: done in an earlier run' in r.stdout
-    assert 'resuming at epoch' in r.stdout and 'of 6' in r.stdout
+    assert 'resuming at epoch' in r.stdout and "of 9" in r.stdout
     assert (d/'cc'/'stage.json').exists() and (d/'report.md').exists()
     assert not list(d.rglob('*.tmp')) and not (d/'cc'/'checkpoint.pth').exists()
     import pandas as pd
-    assert len(pd.read_csv(d/'cc'/'history.csv')) == 6              # the epochs before and after the kill
+    assert len(pd.read_csv(d/'cc'/'history.csv')) == 9              # the epochs before and after the kill
 
 def test_configuration_errors_before_any_training(tmp_path, imagenette_items):
     flat = tmp_path/'flat'; flat.mkdir()
