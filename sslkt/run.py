@@ -4,13 +4,13 @@
 
 # %% ../nbs/50_run.ipynb #39458a8d
 from __future__ import annotations
-import dataclasses, hashlib, json, os, platform, sys, time, tomllib, warnings
+import hashlib, json, sys, time, tomllib, warnings
 from contextlib import nullcontext
 from functools import partial
 from dataclasses import dataclass, field, fields, asdict
 from importlib.resources import files
 from pathlib import Path
-import numpy as np, pandas as pd, torch
+import pandas as pd, torch
 from fastcore.all import *
 from fastai.callback.core import Callback
 from fastai.torch_core import set_seed
@@ -42,7 +42,7 @@ class TeacherCfg:
 
 @dataclass
 class ClusterCfg:
-    k:int = 50; d:int|None = 128; whiten:bool = False; niter:int = 20; nredo:int = 1
+    k:int = 50; d:int = 128; whiten:bool = False; niter:int = 20; nredo:int = 1   # d: PCA dimensions, 0 for none
 
 @dataclass
 class CCCfg:
@@ -285,7 +285,7 @@ def stage_cluster(run:Run, d:Path, fp:str, features:str='features')->dict:
     c, f = run.cfg.cluster, run.out/features
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        cl = Clustering(c.k, c.d, c.whiten, niter=c.niter, nredo=c.nredo, seed=run.cfg.seed).fit(f/'cluster_data')
+        cl = Clustering(c.k, c.d or None, c.whiten, niter=c.niter, nredo=c.nredo, seed=run.cfg.seed).fit(f/'cluster_data')
         cl.save(d, data_seed=run.cfg.data_seed)
         _, rep = cl.pseudo_labels(f/'cluster_data')
         df, rep_cc = cl.pseudo_labels(f/('cc_data' if (f/'cc_data').exists() else 'cluster_data'), out=d)
@@ -391,7 +391,7 @@ def write_report(run:Run)->Path:
     info = dict(pretext=(f'{p.task}, {p.arch}, {R["pretext"].get("n_perms")} permutations, {p.size} px, crop {p.crop}, tiles {p.tile}, {p.epochs} epochs; '
                          f'permutation accuracy {R["pretext"].get("accuracy", float("nan")):.3f} (chance {R["pretext"].get("chance", float("nan")):.3f})', R['pretext'].get('n_train')),
                 features=(f'{cfg.teacher.layer} pooled {cfg.teacher.pool}, {cfg.teacher.size} px, input norm {R["features"].get("norm")}', None),
-                cluster=(f'k={k.k}, PCA {k.d}{" whitened" if k.whiten else ""} + L2; NMI {R["cluster"].get("nmi") or float("nan"):.3f}; sizes {R["cluster"].get("smallest")}…{R["cluster"].get("largest")}', R['cluster'].get('n_fit')),
+                cluster=(f'k={k.k}, {f"PCA {k.d}" if k.d else "no PCA"}{" whitened" if k.whiten else ""} + L2; NMI {R["cluster"].get("nmi") or float("nan"):.3f}; sizes {R["cluster"].get("smallest")}…{R["cluster"].get("largest")}', R['cluster'].get('n_fit')),
                 cc=(f'{c.arch}, {c.size} px, {c.epochs} epochs; pseudo-label accuracy {R["cc"].get("accuracy", float("nan")):.3f} (chance {R["cc"].get("chance", float("nan")):.3f})', R['cc'].get('n_train')),
                 hog_features=('HOG', None), hog_cluster=(f'k={k.k} on HOG; NMI {(R.get("hog_cluster") or {}).get("nmi") or float("nan"):.3f}', (R.get('hog_cluster') or {}).get('n_fit')),
                 hog_cc=(f'{c.arch} on HOG pseudo-labels; pseudo-label accuracy {(R.get("hog_cc") or {}).get("accuracy", float("nan")):.3f}', (R.get('hog_cc') or {}).get('n_train')),
