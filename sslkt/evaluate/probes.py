@@ -81,7 +81,7 @@ def probe_features(trunk:Trunk, imgs:ImageSet, # the trunk and the (labelled) im
                   )->dict:
     "Folder of each layer's pooled features (features.npy, items.csv), computed in one pass or read from `cache`"
     layers = list(layers)
-    norm = LayerFeatures(trunk, layers, size, norm, target).norm
+    norm = trunk_norm(trunk, norm)     # an unknown layer fails in `LayerFeatures`, before any image is read
     d = Path(cache)/_fingerprint(trunk, imgs, size=size, norm=norm, target=target)
     if missing := [o for o in layers if not (d/o/'meta.json').exists()]:     # computed in one pass, layer by layer cached
         lf, t0 = LayerFeatures(trunk, missing, size, norm, target), time.time()
