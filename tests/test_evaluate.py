@@ -14,6 +14,8 @@ def run(cmd, *args):
 @pytest.fixture(scope='module')
 def setup(tmp_path_factory):
     "1,000 training / 300 validation images, a random AlexNet and one trained on the labels for 10 epochs (64 px, CPU)"
+    from fastai.torch_core import set_seed
+    set_seed(0)                                                    # the batch order and augmentations of the training
     d = tmp_path_factory.mktemp('eval')
     imgs = ImageSet.from_source(n_train=1000, n_valid=300, seed=0, progress=False)
     dls = imgs.dls(size=SIZE, bs=64, labeled=True, normalize=False, num_workers=2)
