@@ -4,7 +4,7 @@
 
 # %% ../nbs/50_run.ipynb #39458a8d
 from __future__ import annotations
-import hashlib, json, sys, time, tomllib, warnings
+import hashlib, json, re, sys, time, tomllib, warnings
 from contextlib import nullcontext
 from functools import partial
 from dataclasses import dataclass, field, fields, asdict
@@ -33,6 +33,7 @@ class PretextCfg:
     task:str = 'jigsaw++'; arch:str = 'alexnet'; n_perms:int|None = None
     size:int = 160; crop:int = 150; tile:int = 40; jitter:int = 2; gray:float = 0.3
     epochs:int = 10; lr:float = 3e-3; bs:int = 64; fc6:int = 1024; fc7:int = 4096
+    cache:bool = False   # decode the images once, hold them on the device, crop there (`sslkt.cache`)
     data:DataCfg = field(default_factory=DataCfg)
 
 @dataclass
@@ -47,6 +48,7 @@ class ClusterCfg:
 @dataclass
 class CCCfg:
     arch:str = 'alexnet'; epochs:int = 10; lr:float = 2e-3; size:int = 128; bs:int = 64; hidden:int = 4096; uniform:bool = False
+    cache:bool = False   # as pretext.cache
     data:DataCfg|None = None   # images pseudo-labelled and trained on (None: the clustered ones)
 
 @dataclass
@@ -135,6 +137,7 @@ def check_config(cfg:Config)->dict:
     for where, v, lo in [('pretext.epochs', p.epochs, 1), ('pretext.bs', p.bs, 2), ('cc.epochs', cfg.cc.epochs, 1),
                          ('cc.bs', cfg.cc.bs, 2), ('eval.epochs', cfg.eval.epochs, 1), ('cluster.k', cfg.cluster.k, 2)]:
         if v < lo: P.append(f'{where}: must be at least {lo}, got {v}')
+    if cfg.cc.cache and cfg.cc.uniform: P.append('cc.uniform: uniform sampling is not available with cc.cache = true')
     if p.crop > p.size: P.append(f'pretext.crop: {p.crop} does not fit in images of pretext.size {p.size}')
     if p.tile + 2*p.jitter > p.crop // 3: P.append(f'pretext.tile: {p.tile} + 2 × jitter {p.jitter} does not fit in a cell of crop // 3 = {p.crop // 3} px')
     if not P:
@@ -218,7 +221,16 @@ class Run:
         self.fps[name], self.records[name] = fp, rec
         return d
 
-def _device(): return torch.cuda.get_device_name() if torch.cuda.is_available() else f'CPU ({torch.get_num_threads()} threads)'
+def _device():
+    "The GPU's name, or the CPU's with its threads and widest vector instructions (float results differ between them)"
+    if torch.cuda.is_available(): return torch.cuda.get_device_name()
+    name, flags = 'CPU', set()
+    try:
+        info = Path('/proc/cpuinfo').read_text()
+        name = re.search(r'model name\s*:\s*(.*)', info)[1].strip(); flags = set(re.search(r'flags\s*:\s*(.*)', info)[1].split())
+    except (OSError, TypeError): pass
+    isa = next((o for o in ('amx_tile', 'avx512f', 'avx2', 'avx') if o in flags), None)
+    return f"{name} ({torch.get_num_threads()} threads{', ' + isa if isa else ''})"
 
 # %% ../nbs/50_run.ipynb #e640e432
 @patch
@@ -259,7 +271,11 @@ def stage_pretext(run:Run, d:Path, fp:str)->dict:
     from sslkt.pretext.train import jigsaw_learner
     from sslkt.models import save_trunk
     c = run.cfg.pretext; imgs = run.imgs(c.data)
-    learn = jigsaw_learner(imgs.dls(size=c.size, bs=c.bs, **run.dl_kw), c.task, c.arch, c.n_perms, c.crop, c.tile, c.jitter, c.gray,
+    if c.cache:
+        from sslkt.cache import cached_dls
+        dls = cached_dls(imgs, c.size, c.bs)
+    else: dls = imgs.dls(size=c.size, bs=c.bs, **run.dl_kw)
+    learn = jigsaw_learner(dls, c.task, c.arch, c.n_perms, c.crop, c.tile, c.jitter, c.gray,
                            c.fc6, c.fc7, seed=run.cfg.seed)
     run.log(f'  {c.task}, {c.arch}: {len(learn.dls.train_ds)} train / {len(learn.dls.valid_ds)} val images at {c.size} px, '
             f'{learn.pretext["n_perms"]} permutations, tiles {c.tile}, on {learn.dls.device}')
@@ -301,7 +317,7 @@ def stage_cc(run:Run, d:Path, fp:str, clusters:str='cluster')->dict:
     "Cluster classification: a fresh target network trained on the pseudo-labels, `trunk.pth`"
     from sslkt.transfer.cc import pseudo_label_dls, cc_learner, save_cc
     c = run.cfg.cc
-    dls = pseudo_label_dls(run.out/clusters/'pseudo_labels.csv', size=c.size, bs=c.bs, uniform=c.uniform, **run.dl_kw)
+    dls = pseudo_label_dls(run.out/clusters/'pseudo_labels.csv', size=c.size, bs=c.bs, uniform=c.uniform, cache=c.cache, **({} if c.cache else run.dl_kw))
     learn = cc_learner(dls, c.arch, c.size, c.hidden, seed=run.cfg.seed)
     run.log(f'  {c.arch} on {len(dls.train_ds)} train / {len(dls.valid_ds)} val images, k={len(dls.vocab)}, at {c.size} px, on {dls.device}')
     h = run.fit(learn, c.epochs, c.lr, d, fp)

@@ -17,7 +17,7 @@ from fastai.data.transforms import ColReader, ColSplitter, Normalize
 from fastai.vision.data import ImageBlock
 from fastai.vision.augment import RandomResizedCrop, Flip
 from fastai.vision.core import imagenet_stats
-from ..data import RGBImage
+from ..data import RGBImage, ImageSet
 from ..models import make_trunk, save_trunk, Classifier
 from ..utils import atomic_path, mixed_precision, history, seeded
 
@@ -30,6 +30,7 @@ def pseudo_label_dls(labels:pd.DataFrame|str|Path, # pseudo_labels.csv (path, ps
                      bs:int=64, # batch size
                      uniform:bool=False, # sample training images uniformly over pseudo-labels
                      min_scale:float=0.35, # smallest area of the random resized crop
+                     cache:bool=False, # decode the images once and crop them on the device (`sslkt.cache`); not with `uniform`
                      **kwargs, # passed to the DataLoaders (e.g. num_workers, device)
                     ):
     "Labeled DataLoaders of images and their pseudo-labels (validation split: `is_valid`)"
@@ -37,6 +38,11 @@ def pseudo_label_dls(labels:pd.DataFrame|str|Path, # pseudo_labels.csv (path, ps
     if missing := {'path', 'pseudo_label', 'is_valid'} - set(df.columns): raise ValueError(f'pseudo-labels lack columns {sorted(missing)}')
     df = df.reset_index(drop=True)
     k = int(df.pseudo_label.max()) + 1
+    if cache:
+        if uniform: raise ValueError('uniform sampling over pseudo-labels is not available with cache=True')
+        from sslkt.cache import ImageCache, cached_dls
+        c = ImageCache(ImageSet(df[['path', 'is_valid']].assign(label=None)), size, kwargs.get('device'))
+        return cached_dls(c.relabel(df.pseudo_label.values, range(k)), size, bs, labeled=True, min_scale=min_scale)
     db = DataBlock(blocks=(ImageBlock(RGBImage), CategoryBlock(vocab=list(range(k)))), get_x=ColReader('path'),
                    get_y=ColReader('pseudo_label'), splitter=ColSplitter('is_valid'),
                    item_tfms=RandomResizedCrop(size, min_scale=min_scale),

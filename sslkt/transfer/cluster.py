@@ -13,7 +13,7 @@ from ..utils import atomic_path
 from .features import load_features
 
 # %% auto #0
-__all__ = ['check_features', 'Preprocess', 'kmeans', 'assign', 'cluster_scores', 'Clustering', 'cluster_report',
+__all__ = ['check_features', 'Preprocess', 'kmeans_pp', 'kmeans', 'assign', 'cluster_scores', 'Clustering', 'cluster_report',
            'plot_cluster_sizes']
 
 # %% ../../nbs/21_transfer.cluster.ipynb #fd7be1d2
@@ -49,23 +49,35 @@ class Preprocess:
         return x
 
 # %% ../../nbs/21_transfer.cluster.ipynb #48bac72e
+def kmeans_pp(x:np.ndarray, k:int, seed:int=0, max_points_per_centroid:int=256)->np.ndarray:
+    "k-means++ seeds (k, D) of `x` (scikit-learn's greedy k-means++), on a seeded sample of at most 256 points per centre"
+    from sklearn.cluster import kmeans_plusplus
+    rng = np.random.default_rng(seed)
+    if len(x) > max_points_per_centroid * k: x = x[np.sort(rng.choice(len(x), max_points_per_centroid * k, replace=False))]
+    return np.ascontiguousarray(kmeans_plusplus(x, k, random_state=seed)[0], dtype=np.float32)
+
 def kmeans(x:np.ndarray, # (N, D) features (already preprocessed)
            k:int, # number of clusters
            niter:int=20, # Lloyd iterations
            nredo:int=1, # restarts; the best objective is kept
            seed:int=0, # seed of the initialisation
            gpu:bool|None=None, # use faiss's GPU k-means (default: when faiss has GPUs)
+           init:str='random', # 'random' (faiss: k points at random) or 'k-means++' (`kmeans_pp`)
            verbose:bool=False,
           )->tuple[np.ndarray, float]:
     "Centroids (k, D) of faiss k-means on `x`, and the final objective (sum of squared distances)"
     x = check_features(x)
+    if init not in ('random', 'k-means++'): raise ValueError(f"init must be 'random' or 'k-means++', got {init!r}")
     if not 1 <= k <= len(x): raise ValueError(f'k={k} clusters need between 1 and {len(x)} (the number of points)')
     if len(x) < 39*k: warnings.warn(f'k-means with k={k} on {len(x)} points: fewer than 39 points per centre', stacklevel=2)
     if gpu is None: gpu = faiss.get_num_gpus() > 0 if hasattr(faiss, 'get_num_gpus') else False
-    km = faiss.Kmeans(x.shape[1], k, niter=niter, nredo=nredo, seed=seed, gpu=gpu, verbose=verbose,
-                      max_points_per_centroid=len(x), min_points_per_centroid=1)
-    km.train(x)
-    return km.centroids.copy(), float(km.obj[-1])
+    best = None
+    for r in range(nredo if init == 'k-means++' else 1):   # faiss restarts by itself from random starts
+        km = faiss.Kmeans(x.shape[1], k, niter=niter, nredo=1 if init == 'k-means++' else nredo, seed=seed + r, gpu=gpu,
+                          verbose=verbose, max_points_per_centroid=len(x), min_points_per_centroid=1)
+        km.train(x, init_centroids=kmeans_pp(x, k, seed + r) if init == 'k-means++' else None)
+        if best is None or km.obj[-1] < best[1]: best = km.centroids.copy(), float(km.obj[-1])
+    return best
 
 # %% ../../nbs/21_transfer.cluster.ipynb #4c8ab1af
 def assign(x:np.ndarray, centroids:np.ndarray)->tuple[np.ndarray, np.ndarray]:
@@ -89,7 +101,8 @@ def cluster_scores(labels, pseudo)->dict:
 # %% ../../nbs/21_transfer.cluster.ipynb #911dcc67
 class Clustering:
     "Preprocessing + k-means centres: fitted on one features folder, applied to any"
-    def __init__(self, k:int, d:int|None=256, whiten:bool=True, l2:bool=True, niter:int=20, nredo:int=1, seed:int=0):
+    def __init__(self, k:int, d:int|None=256, whiten:bool=True, l2:bool=True, niter:int=20, nredo:int=1, seed:int=0,
+                 init:str='random'):
         store_attr(); self.pre, self.centroids, self.obj = Preprocess(d, whiten, l2), None, None
         self.n_fit, self.rows = None, None
     def fit(self, features, # an array (every row is clustered) or a features folder written by `extract_features`
@@ -109,7 +122,7 @@ class Clustering:
         self.n_fit, self.rows = len(x), rows
         if self.pre.d is not None and self.pre.d >= x.shape[1]: self.pre.d = None   # nothing to reduce
         y = self.pre.fit(x)(x)
-        self.centroids, self.obj = kmeans(y, self.k, self.niter, self.nredo, self.seed, gpu)
+        self.centroids, self.obj = kmeans(y, self.k, self.niter, self.nredo, self.seed, gpu, self.init)
         return self
     def assign(self, x)->tuple[np.ndarray, np.ndarray]:
         "Nearest centre and squared distance of each row of `x`, after the same preprocessing"
@@ -128,7 +141,7 @@ def save(self:Clustering, out, # output folder
         with atomic_path(out/'pca.faiss') as tmp: faiss.write_VectorTransform(self.pre.pca, str(tmp))
     else: (out/'pca.faiss').unlink(missing_ok=True)      # a PCA left by an earlier save must not be picked up
     cfg = dict(k=self.k, d=self.pre.d, whiten=self.whiten, l2=self.l2, niter=self.niter, nredo=self.nredo,
-               seed=self.seed, d_in=self.pre.d_in, objective=self.obj, n_fit=self.n_fit, rows=self.rows, **meta)
+               seed=self.seed, init=self.init, d_in=self.pre.d_in, objective=self.obj, n_fit=self.n_fit, rows=self.rows, **meta)
     with atomic_path(out/'clustering.json') as tmp: tmp.write_text(json.dumps(cfg, indent=1))
     return out
 
@@ -136,7 +149,7 @@ def save(self:Clustering, out, # output folder
 def load(cls:Clustering, path)->Clustering:
     "A `Clustering` saved by `save`"
     path = Path(path); cfg = json.loads((path/'clustering.json').read_text())
-    c = cls(cfg['k'], cfg['d'], cfg['whiten'], cfg['l2'], cfg['niter'], cfg['nredo'], cfg['seed'])
+    c = cls(cfg['k'], cfg['d'], cfg['whiten'], cfg['l2'], cfg['niter'], cfg['nredo'], cfg['seed'], cfg.get('init', 'random'))
     c.centroids, c.obj, c.pre.d_in = np.load(path/'centroids.npy'), cfg['objective'], cfg['d_in']
     c.n_fit, c.rows = cfg.get('n_fit'), cfg.get('rows')
     if cfg['d'] is not None: c.pre.pca = faiss.read_VectorTransform(str(path/'pca.faiss'))
