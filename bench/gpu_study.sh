@@ -9,10 +9,16 @@
 #   a second call resumes where the time limit stopped the first. Reports (no weights, no features) are copied to $OUT.
 #   SEEDS="0 1 2" for three seeds; STUDY_S limits the study's seconds (default 420).
 set -uo pipefail
-python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl || exit 1
-export PYTHONPATH=/tmp/site:$PWD PYTHONUNBUFFERED=1 MPLBACKEND=Agg FASTAI_HOME=$PWD/.gpudata/fastai SSLKT_HOME=/tmp/sslkt_home
+# Elsewhere (sslkt installed, Imagenette under FASTAI_HOME), it runs as is: without .whl/ nothing is installed, and
+#   without .gpudata/ the 96-px set is looked for under FASTAI_HOME.
+if [ -d .whl ]; then
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl || exit 1
+  export PYTHONPATH=/tmp/site:$PWD
+fi
+[ -d .gpudata/fastai ] && export FASTAI_HOME=$PWD/.gpudata/fastai SSLKT_HOME=/tmp/sslkt_home
+export PYTHONUNBUFFERED=1 MPLBACKEND=Agg
 OUT=${OUT:-runs/gpu}; mkdir -p "$OUT"
-DATA=.gpudata/fastai/data/imagenette2-96
+DATA=${FASTAI_HOME:-$HOME/.fastai}/data/imagenette2-96
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader | tee "$OUT/gpu.txt"
 python3 -c "import torch, fastai, faiss, sslkt.study; print('torch', torch.__version__, 'fastai', fastai.__version__, 'faiss', faiss.__version__)" || exit 1
 python3 bench/throughput.py --data "$DATA" --n_images 9469 --size 96 --crop 90 --tile 26 --bs 256 --batches 30 \
