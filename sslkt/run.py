@@ -295,7 +295,7 @@ def stage_features(run:Run, d:Path, fp:str, teacher:str='pretext')->dict:
 
 def stage_cluster(run:Run, d:Path, fp:str, features:str='features')->dict:
     "k-means of the clustered images' features (training split), pseudo-labels of the CC images, pictures"
-    import matplotlib; matplotlib.use('Agg')
+    import matplotlib.pyplot   # the caller's backend (Agg on a server, inline in a notebook)
     from sslkt.transfer.cluster import Clustering, plot_cluster_sizes
     from sslkt.evaluate.visualize import cluster_samples, show_cluster_samples
     c, f = run.cfg.cluster, run.out/features
@@ -337,7 +337,7 @@ def _rows(run:Run)->dict:
 
 def stage_eval(run:Run, d:Path, fp:str)->dict:
     "Every model of the table by every protocol: `results.json`, the probes plot, conv1 filters"
-    import matplotlib; matplotlib.use('Agg')
+    import matplotlib.pyplot   # the caller's backend (Agg on a server, inline in a notebook)
     from sslkt.evaluate.probes import evaluate, trunk_from_spec
     from sslkt.evaluate.visualize import plot_probes, show_filters
     c, recs = run.cfg.eval, []
@@ -388,7 +388,7 @@ def _plot_history(csv, title, path):
 
 def write_report(run:Run)->Path:
     "report.md (and its loss curves) in the run folder, from what the stages recorded"
-    import matplotlib; matplotlib.use('Agg')
+    import matplotlib.pyplot   # the caller's backend (Agg on a server, inline in a notebook)
     out, cfg, R = run.out, run.cfg, run.records
     for name, title in [('pretext', f'pretext: {cfg.pretext.task}, {cfg.pretext.arch}'), ('cc', 'cluster classification ← teacher'),
                         ('hog_cc', 'cluster classification ← HOG')]:
