@@ -121,7 +121,7 @@ def fix_body(body, page, out_of, doc_url):
     soup, ids, toc = BeautifulSoup(body, 'html.parser'), set(), []
     for a in soup.select('a.anchor-link'): a.decompose()
     for h in soup.find_all(re.compile('^h[1-6]$')):
-        text = h.get_text(' ', strip=True)
+        text = ' '.join(h.get_text().split())       # the words as written (code inside keeps its spacing)
         h['id'] = _uniq(ids, pandoc_id(text))
         a = soup.new_tag('a', href='#' + h['id']); a['class'] = 'anchor'; a.string = '#'; h.append(a)
         if h.name in ('h2', 'h3'): toc.append((int(h.name[1]), h['id'], text))
