@@ -7,7 +7,7 @@ it) and the `playwright` package (a dev requirement); skips, saying which is mis
 """
 import functools, http.server, importlib, os, re, shutil, sys, threading, time
 from pathlib import Path
-from urllib.parse import urljoin, urldefrag, urlparse
+from urllib.parse import urldefrag, urlparse
 
 import pytest
 

@@ -10,7 +10,7 @@ from settings.ini) become relative links, so the local site is complete and its 
 
 `tests/test_docs_site.py` builds it and checks every page in headless Chromium.
 """
-import fnmatch, html, os, posixpath, re, shutil, sys, tempfile, time
+import fnmatch, html, posixpath, re, shutil, tempfile, time
 from pathlib import Path
 
 import nbformat, yaml
