@@ -13,7 +13,7 @@ from fastcore.all import *
 from fastcore.parallel import parallel
 from fastai.data.core import DataLoaders
 from fastai.data.load import DataLoader
-from fastai.torch_core import TensorImage, TensorCategory, TensorMultiCategory, to_device, default_device
+from fastai.torch_core import TensorImage, TensorCategory, TensorMultiCategory, default_device, rank_distrib
 from fastai.vision.core import imagenet_stats
 from .data import ImageSet, to_rgb
 from .utils import atomic_path, sslkt_home
@@ -119,25 +119,24 @@ class CachedDL(DataLoader):
     def __init__(self, cache:ImageCache, idxs, size:int=128, bs:int=64, shuffle:bool=False, drop_last:bool=False,
                  augment:bool=False, min_scale:float=0.35, normalize:bool=False, labeled:bool=False, device=None, **kwargs):
         idxs = torch.as_tensor(np.asarray(idxs), dtype=torch.long)
-        super().__init__(dataset=idxs.tolist(), bs=bs, shuffle=shuffle, drop_last=drop_last,
+        super().__init__(dataset=idxs.tolist(), bs=bs, shuffle=shuffle, drop_last=drop_last, num_workers=0,
                          device=cache.device if device is None else device, **kwargs)
         store_attr('cache,size,augment,min_scale,normalize,labeled')
         self.idxs, self.vocab = idxs.to(cache.x.device), cache.vocab
         self.stats = [torch.tensor(o, device=cache.x.device).view(1, 3, 1, 1) for o in imagenet_stats]
-    def __iter__(self):
-        self.randomize()
-        dev = self.cache.x.device
-        g = torch.Generator(device=dev); g.manual_seed(self.rng.randint(0, 2**62))
-        n = len(self.idxs)
-        order = torch.randperm(n, generator=g, device=dev) if self.shuffle else torch.arange(n, device=dev)
-        for i in range(len(self)):
-            j = self.idxs[order[i * self.bs:(i + 1) * self.bs]]
+    def before_iter(self):
+        super().before_iter()     # the crops' generator: new each epoch, its own on each rank (`sslkt.distributed`)
+        self.gen = torch.Generator(device=self.cache.x.device).manual_seed(self.rng.randint(0, 2**62) + rank_distrib())
+    def create_batches(self, samps):
+        "Batches of the positions `samps` (fastai's sampler; `DistributedDL` gives each rank its share)"
+        for pos in chunked(samps, self.bs, drop_last=self.drop_last):
+            j = self.idxs[torch.as_tensor(pos, device=self.idxs.device)]
             x = self.cache.x[j]
-            x = random_resized_crop(x, self.size, self.min_scale, generator=g) if self.augment else center_resize(x, self.size)
+            x = random_resized_crop(x, self.size, self.min_scale, generator=self.gen) if self.augment else center_resize(x, self.size)
             if self.normalize: x = (x - self.stats[0]) / self.stats[1]
             b = (TensorImage(x),)
             if self.labeled: b += ((TensorMultiCategory if self.cache.y.ndim == 2 else TensorCategory)(self.cache.y[j]),)
-            yield to_device(b, self.device) if self.device is not None else b
+            yield b
     def new(self, **kwargs):
         kw = dict(size=self.size, bs=self.bs, shuffle=self.shuffle, drop_last=self.drop_last, augment=self.augment,
                   min_scale=self.min_scale, normalize=self.normalize, labeled=self.labeled, device=self.device)

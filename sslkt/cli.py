@@ -79,12 +79,14 @@ def sslkt_pretrain(out:str='runs/pretext', # output folder (trunk.pth, history.c
     "Train a trunk on Jigsaw/Jigsaw++ and save it where the clustering stage finds it"
     from sslkt.data import ImageSet
     from sslkt.pretext.train import jigsaw_learner, save_pretext, EpochCheckpoint
+    from sslkt.distributed import distrib_ctx, is_main
     imgs = ImageSet.from_source(data, size=size, n_train=n_train, n_valid=n_valid, seed=data_seed)
     dls = imgs.dls(size=size, bs=bs, **({} if workers is None else dict(num_workers=workers)))
     learn = jigsaw_learner(dls, task, arch, n_perms, crop, tile, jitter, gray, seed=seed)
-    print(f'{task} with {arch}: {len(dls.train_ds)} train / {len(dls.valid_ds)} val images, '
-          f'{learn.pretext["n_perms"]} permutations, crop {crop}, tiles {tile}, on {dls.device}')
-    learn.fit_one_cycle(epochs, lr, cbs=EpochCheckpoint(Path(out)/'checkpoint.pth'))
+    if is_main(): print(f'{task} with {arch}: {len(dls.train_ds)} train / {len(dls.valid_ds)} val images, '
+                        f'{learn.pretext["n_perms"]} permutations, crop {crop}, tiles {tile}, on {dls.device}')
+    with distrib_ctx(learn): learn.fit_one_cycle(epochs, lr, cbs=EpochCheckpoint(Path(out)/'checkpoint.pth'))   # data-parallel under a launcher
+    if not is_main(): return
     path = save_pretext(learn, out, data=str(imgs.source or 'imagenette'), epochs=epochs, n_train=len(dls.train_ds),
                         data_seed=data_seed)
     acc = float(learn.recorder.values[-1][-1])
@@ -110,10 +112,13 @@ def sslkt_features(out:str='runs/features', # output folder (features.npy, items
     "Compute a teacher's features of every image of a data set, streamed to disk"
     from sslkt.data import ImageSet
     from sslkt.transfer.features import extract_features, teacher_from_spec, load_features
+    from sslkt.distributed import is_main
     imgs = ImageSet.from_source(data, n_train=n_train, n_valid=n_valid, seed=data_seed)
     t = teacher_from_spec(teacher, layer, pool, norm or 'auto', seed)
     size = size or (128 if teacher == 'hog' else 160)
-    path = extract_features(t, imgs, out, size=size, bs=bs, **({} if workers is None else dict(num_workers=workers)))
+    path = extract_features(t, imgs, out, size=size, bs=bs, progress=is_main(), shard=True,   # split over the ranks under a launcher
+                            **({} if workers is None else dict(num_workers=workers)))
+    if not is_main(): return
     cfg = dict(teacher=teacher, layer=layer, pool=pool, norm=getattr(t, 'norm', None), size=size, data=str(data or 'imagenette'),
                n_train=n_train, n_valid=n_valid, seed=seed, data_seed=data_seed)
     (Path(out)/'teacher.json').write_text(dumps(cfg, indent=1))
@@ -182,13 +187,15 @@ def sslkt_cc(labels:str='runs/clusters', # pseudo_labels.csv, or the sslkt_clust
             ):
     "Train a target network from scratch to predict pseudo-labels"
     from sslkt.transfer.cc import pseudo_label_dls, cc_learner, save_cc
+    from sslkt.distributed import distrib_ctx, is_main
     p = Path(labels)
     if p.is_dir(): p = p/'pseudo_labels.csv'
     if not p.exists(): raise SystemExit(f'sslkt_cc: no pseudo-labels at {p}')
     dls = pseudo_label_dls(p, size=size, bs=bs, uniform=uniform, **({} if workers is None else dict(num_workers=workers)))
     learn = cc_learner(dls, arch, size, hidden, seed=seed)
-    print(f'cluster classification: {arch} on {len(dls.train_ds)} train / {len(dls.valid_ds)} val images, k={len(dls.vocab)}, on {dls.device}')
-    learn.fit_one_cycle(epochs, lr)
+    if is_main(): print(f'cluster classification: {arch} on {len(dls.train_ds)} train / {len(dls.valid_ds)} val images, k={len(dls.vocab)}, on {dls.device}')
+    with distrib_ctx(learn): learn.fit_one_cycle(epochs, lr)        # data-parallel under a launcher
+    if not is_main(): return
     cj = p.parent/'clustering.json'
     data_seed = json.loads(cj.read_text()).get('data_seed') if cj.exists() else None
     path = save_cc(learn, out, labels=str(p), epochs=epochs, seed=seed, data_seed=data_seed)

@@ -15,6 +15,7 @@ from fastcore.all import *
 from fastai.callback.core import Callback
 from fastai.torch_core import set_seed
 from .utils import atomic_path, history
+from .distributed import init_distributed, is_main, barrier, broadcast_object, distrib_ctx, unwrap, alone
 
 # %% auto #0
 __all__ = ['presets', 'DataCfg', 'PretextCfg', 'TeacherCfg', 'ClusterCfg', 'CCCfg', 'EvalCfg', 'Config', 'ConfigError',
@@ -175,50 +176,64 @@ def _changes(old:dict, new:dict, prefix='')->list:
     return out
 
 class RunCheckpoint(Callback):
-    "After every epoch, save model, optimizer, epoch, history and the stage's fingerprint (atomically)"
+    "After every epoch, save model, optimizer, epoch, history and the stage's fingerprint (atomically; rank 0 only)"
     order = 60
     def __init__(self, path, fp:str, rows:list, start:int=0): store_attr()
     def after_epoch(self):
         if self.epoch < self.start: return         # an epoch skipped on resume (fastai still calls after_epoch)
         self.rows.append([self.epoch, *map(float, self.recorder.values[-1])])
+        if not is_main(): return                   # under a launcher, rank 0 writes
         with atomic_path(self.path) as tmp:
-            torch.save(dict(model=self.learn.model.state_dict(), opt=self.learn.opt.state_dict(), epoch=self.epoch,
+            torch.save(dict(model=unwrap(self.learn.model).state_dict(), opt=self.learn.opt.state_dict(), epoch=self.epoch,
                             history=self.rows, fingerprint=self.fp), tmp)
 
 # %% ../nbs/50_run.ipynb #59913f94
 def _tty(): return sys.stdout.isatty()
 
 class Run:
-    "A run folder: stages, their records, resume and the log"
+    "A run folder: stages, their records, resume and the log (under a launcher: rank 0 decides, logs and writes)"
     def __init__(self, out, cfg:Config, scans:dict|None=None, force:bool=False, log=print):
-        self.out, self.cfg, self.scans, self.force, self.log = Path(out), cfg, scans or {}, force, log
+        self.out, self.cfg, self.scans, self.force, self.log = Path(out), cfg, scans or {}, force, log if is_main() else noop
         self.fps, self.records, self._imgs = {}, {}, {}
         self.dl_kw = {} if cfg.workers is None else dict(num_workers=cfg.workers)
-    def stage(self, name:str, fn, config:dict, inputs:list=()):
+    def stage(self, name:str, fn, config:dict, inputs:list=(),
+              parallel:bool=False, # under a launcher, every rank runs `fn` (a data-parallel stage); else rank 0 alone while the others wait
+             ):
         "Run `fn(run, folder, fingerprint)` unless a finished record with the same fingerprint exists"
         d, ins = self.out/name, {i: self.fps[i] for i in inputs}
         fp = fingerprint(dict(config=config, inputs=ins))
-        rec_path = d/'stage.json'
-        if rec_path.exists():
+        rec_path, done = d/'stage.json', None
+        if is_main() and rec_path.exists():
             old = json.loads(rec_path.read_text())
             if old['fingerprint'] == fp and not self.force:
                 self.log(f"{name}: done in an earlier run ({old['seconds']:.0f} s), skipped")
-                self.fps[name], self.records[name] = fp, old
-                return d
-            why = ['--force'] if self.force else _changes(old['config'], config) + [f'{i} changed' for i in ins if old['inputs'].get(i) != ins[i]]
-            self.log(f"{name}: rerun, replacing the earlier result ({'; '.join(why) or 'record changed'})")
-            rec_path.unlink()
-        if self.force: (d/'checkpoint.pth').unlink(missing_ok=True)
-        d.mkdir(parents=True, exist_ok=True)
-        for o in d.rglob('.*.tmp'): o.unlink()     # left by a process killed while writing: never a finished file
+                done = old
+            else:
+                why = ['--force'] if self.force else _changes(old['config'], config) + [f'{i} changed' for i in ins if old['inputs'].get(i) != ins[i]]
+                self.log(f"{name}: rerun, replacing the earlier result ({'; '.join(why) or 'record changed'})")
+                rec_path.unlink()
+        if done := broadcast_object(done):
+            self.fps[name], self.records[name] = fp, done
+            return d
+        if is_main():
+            if self.force: (d/'checkpoint.pth').unlink(missing_ok=True)
+            d.mkdir(parents=True, exist_ok=True)
+            for o in d.rglob('.*.tmp'): o.unlink()     # left by a process killed while writing: never a finished file
+        barrier()
         self.log(f'{name}: running'); t0 = time.time()
         set_seed(int(fingerprint([self.cfg.seed, name]), 16) % 2**31)   # each stage's own seed: the same draws whichever stages ran before
-        extra = fn(self, d, fp) or {}
-        rec = dict(name=name, fingerprint=fp, config=config, inputs=ins, seconds=round(time.time() - t0, 1),
-                   device=_device(), finished=time.strftime('%Y-%m-%d %H:%M:%S'), **extra)
-        with atomic_path(rec_path) as tmp: tmp.write_text(json.dumps(rec, indent=1, default=str))
-        self.log(f'{name}: done in {rec["seconds"]:.0f} s')
-        self.fps[name], self.records[name] = fp, rec
+        extra = None
+        if parallel: extra = fn(self, d, fp)
+        elif is_main():
+            with alone(): extra = fn(self, d, fp)            # rank 0 by itself; the others wait below
+        extra = extra or {}
+        rec = None
+        if is_main():
+            rec = dict(name=name, fingerprint=fp, config=config, inputs=ins, seconds=round(time.time() - t0, 1),
+                       device=_device(), finished=time.strftime('%Y-%m-%d %H:%M:%S'), **extra)
+            with atomic_path(rec_path) as tmp: tmp.write_text(json.dumps(rec, indent=1, default=str))
+            self.log(f'{name}: done in {rec["seconds"]:.0f} s')
+        self.fps[name], self.records[name] = fp, broadcast_object(rec)
         return d
 
 def _device():
@@ -244,7 +259,7 @@ def imgs(self:Run, dc:DataCfg|None, size:int|None=None):
 
 @patch
 def fit(self:Run, learn, epochs:int, lr, d:Path, fp:str)->pd.DataFrame:
-    "fit_one_cycle with an epoch checkpoint in `d`, resumed when one of the same fingerprint is there; the history"
+    "fit_one_cycle (data-parallel under a launcher) with an epoch checkpoint in `d`, resumed when one of the same fingerprint is there; the history"
     ck, start, rows = d/'checkpoint.pth', 0, []
     if ck.exists():
         s = torch.load(ck, map_location='cpu', weights_only=False)
@@ -258,11 +273,14 @@ def fit(self:Run, learn, epochs:int, lr, d:Path, fp:str)->pd.DataFrame:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter('ignore', UserWarning)   # fastai's warning on skipped epochs
-            with (learn.no_bar() if not _tty() else nullcontext()): learn.fit_one_cycle(epochs, lr, start_epoch=start)
+            with (learn.no_bar() if not _tty() else nullcontext()), distrib_ctx(learn):    # data-parallel under a launcher
+                learn.fit_one_cycle(epochs, lr, start_epoch=start)
     finally: learn.remove_cb(learn.run_checkpoint)
     h = pd.DataFrame(rows, columns=['epoch', *learn.recorder.metric_names[1:-1]])
-    with atomic_path(d/'history.csv') as tmp: h.to_csv(tmp, index=False)
-    ck.unlink(missing_ok=True)
+    barrier()                                   # every rank has read the checkpoint it resumed from
+    if is_main():
+        with atomic_path(d/'history.csv') as tmp: h.to_csv(tmp, index=False)
+        ck.unlink(missing_ok=True)
     return h
 
 # %% ../nbs/50_run.ipynb #530b8222
@@ -280,7 +298,7 @@ def stage_pretext(run:Run, d:Path, fp:str)->dict:
     run.log(f'  {c.task}, {c.arch}: {len(learn.dls.train_ds)} train / {len(learn.dls.valid_ds)} val images at {c.size} px, '
             f'{learn.pretext["n_perms"]} permutations, tiles {c.tile}, on {learn.dls.device}')
     h = run.fit(learn, c.epochs, c.lr, d, fp)
-    save_trunk(learn.model.trunk, d/'trunk.pth', **learn.pretext, final=h.iloc[-1].to_dict())
+    if is_main(): save_trunk(learn.model.trunk, d/'trunk.pth', **learn.pretext, final=h.iloc[-1].to_dict())
     return dict(n_train=len(learn.dls.train_ds), n_valid=len(learn.dls.valid_ds), n_perms=learn.pretext['n_perms'],
                 accuracy=float(h.accuracy.iloc[-1]), chance=1 / learn.pretext['n_perms'])
 
@@ -290,7 +308,7 @@ def stage_features(run:Run, d:Path, fp:str, teacher:str='pretext')->dict:
     c = run.cfg.teacher
     t = 'hog' if teacher == 'hog' else teacher_from_spec(str(run.out/'pretext'/'trunk.pth'), c.layer, c.pool, c.norm, run.cfg.seed)
     sets = [('cluster_data', c.data)] + ([('cc_data', run.cfg.cc.data)] if run.cfg.cc.data is not None else [])
-    for name, dc in sets: extract_features(t, run.imgs(dc), d/name, size=c.size, progress=_tty(), **run.dl_kw)
+    for name, dc in sets: extract_features(t, run.imgs(dc), d/name, size=c.size, progress=_tty() and is_main(), shard=True, **run.dl_kw)
     return dict(teacher=teacher, norm=getattr(t, 'norm', None), sets=[n for n, _ in sets])
 
 def stage_cluster(run:Run, d:Path, fp:str, features:str='features')->dict:
@@ -321,8 +339,9 @@ def stage_cc(run:Run, d:Path, fp:str, clusters:str='cluster')->dict:
     learn = cc_learner(dls, c.arch, c.size, c.hidden, seed=run.cfg.seed)
     run.log(f'  {c.arch} on {len(dls.train_ds)} train / {len(dls.valid_ds)} val images, k={len(dls.vocab)}, at {c.size} px, on {dls.device}')
     h = run.fit(learn, c.epochs, c.lr, d, fp)
-    save_cc(learn, d, labels=str(run.out/clusters/'pseudo_labels.csv'), epochs=c.epochs, seed=run.cfg.seed, data_seed=run.cfg.data_seed)
-    with atomic_path(d/'history.csv') as tmp: h.to_csv(tmp, index=False)   # save_cc wrote the resumed part only
+    if is_main():
+        save_cc(learn, d, labels=str(run.out/clusters/'pseudo_labels.csv'), epochs=c.epochs, seed=run.cfg.seed, data_seed=run.cfg.data_seed)
+        with atomic_path(d/'history.csv') as tmp: h.to_csv(tmp, index=False)   # save_cc wrote the resumed part only
     return dict(n_train=len(dls.train_ds), accuracy=float(h.accuracy.iloc[-1]), chance=1 / len(dls.vocab))
 
 # %% ../nbs/50_run.ipynb #2a57c1fd
@@ -430,28 +449,32 @@ def run_all(preset:str|None='demo', config=None, data:str|None=None, # see `load
             out:str|Path='runs/demo', # the run folder
             force:bool=False, # rerun every stage
             log=print)->Run:
-    "The paper end to end: check the configuration, then each stage unless already done, then the report"
+    "The paper end to end: check the configuration, then each stage unless already done, then the report; data-parallel under a launcher"
+    init_distributed()                  # one process unless started by torchrun / accelerate launch
     warnings.filterwarnings('ignore', message='.*torch.jit.script.*', category=FutureWarning)
     t0 = time.time()
     cfg = load_config(preset, config, data)
     scans = check_config(cfg)
     run = Run(out, cfg, scans, force, log)
-    run.out.mkdir(parents=True, exist_ok=True)
-    with atomic_path(run.out/'config.json') as tmp: tmp.write_text(json.dumps(asdict(cfg), indent=1))
+    if is_main():
+        run.out.mkdir(parents=True, exist_ok=True)
+        with atomic_path(run.out/'config.json') as tmp: tmp.write_text(json.dumps(asdict(cfg), indent=1))
     ds = lambda *o: [asdict(x) if x is not None else None for x in o]
-    run.stage('pretext', stage_pretext, dict(pretext=asdict(cfg.pretext), seed=cfg.seed, data_seed=cfg.data_seed))
+    run.stage('pretext', stage_pretext, dict(pretext=asdict(cfg.pretext), seed=cfg.seed, data_seed=cfg.data_seed), parallel=True)
     feats = dict(teacher=asdict(cfg.teacher), cc_data=ds(cfg.cc.data), seed=cfg.seed, data_seed=cfg.data_seed)
-    run.stage('features', stage_features, feats, ['pretext'])
+    run.stage('features', stage_features, feats, ['pretext'], parallel=True)
     run.stage('cluster', stage_cluster, dict(cluster=asdict(cfg.cluster), seed=cfg.seed), ['features'])
-    run.stage('cc', stage_cc, dict(cc=asdict(cfg.cc), seed=cfg.seed), ['cluster'])
+    run.stage('cc', stage_cc, dict(cc=asdict(cfg.cc), seed=cfg.seed), ['cluster'], parallel=True)
     inputs = ['pretext', 'cc']
     if 'hog' in cfg.eval.baselines:
-        run.stage('hog_features', partial(stage_features, teacher='hog'), dict(feats, teacher=dict(size=cfg.teacher.size, data=asdict(cfg.teacher.data))))
+        run.stage('hog_features', partial(stage_features, teacher='hog'), dict(feats, teacher=dict(size=cfg.teacher.size, data=asdict(cfg.teacher.data))), parallel=True)
         run.stage('hog_cluster', partial(stage_cluster, features='hog_features'), dict(cluster=asdict(cfg.cluster), seed=cfg.seed), ['hog_features'])
-        run.stage('hog_cc', partial(stage_cc, clusters='hog_cluster'), dict(cc=asdict(cfg.cc), seed=cfg.seed), ['hog_cluster'])
+        run.stage('hog_cc', partial(stage_cc, clusters='hog_cluster'), dict(cc=asdict(cfg.cc), seed=cfg.seed), ['hog_cluster'], parallel=True)
         inputs.append('hog_cc')
     run.stage('eval', stage_eval, dict(eval=asdict(cfg.eval), seed=cfg.seed, data_seed=cfg.data_seed), inputs)
-    report = write_report(run)
-    log(f'\n{markdown_table(results_table(run.out))}\n')
-    log(f'report: {report} ({time.time() - t0:.0f} s)')
+    if is_main():
+        with alone(): report = write_report(run)
+        log(f'\n{markdown_table(results_table(run.out))}\n')
+        log(f'report: {report} ({time.time() - t0:.0f} s)')
+    barrier()
     return run

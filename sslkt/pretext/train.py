@@ -84,12 +84,13 @@ def jigsaw_learner(dls, # unlabeled DataLoaders (`ImageSet.dls(labeled=False)`) 
 
 # %% ../../nbs/13_pretext.train.ipynb #ab130e71
 class EpochCheckpoint(Callback):
-    "Save model and optimizer state to `path` after every epoch (atomically)"
+    "Save model and optimizer state to `path` after every epoch (atomically; rank 0 only)"
     order = 60
     def __init__(self, path): self.path = Path(path)
     def after_epoch(self):
+        if rank_distrib(): return                 # under a launcher, rank 0 writes
         with atomic_path(self.path) as tmp:
-            torch.save(dict(model=self.learn.model.state_dict(), opt=self.learn.opt.state_dict(), epoch=self.epoch), tmp)
+            torch.save(dict(model=getattr(self.learn.model, 'module', self.learn.model).state_dict(), opt=self.learn.opt.state_dict(), epoch=self.epoch), tmp)
 
 # %% ../../nbs/13_pretext.train.ipynb #a2242801
 def save_pretext(learn:Learner, out, # output folder

@@ -61,7 +61,7 @@ def kmeans(x:np.ndarray, # (N, D) features (already preprocessed)
            niter:int=20, # Lloyd iterations
            nredo:int=1, # restarts; the best objective is kept
            seed:int=0, # seed of the initialisation
-           gpu:bool|None=None, # use faiss's GPU k-means (default: when faiss has GPUs)
+           gpu:bool|int|None=None, # faiss's GPU k-means: True on every visible GPU (the points split over them), an int on that many; default: all GPUs faiss sees
            init:str='random', # 'random' (faiss: k points at random) or 'k-means++' (`kmeans_pp`)
            verbose:bool=False,
           )->tuple[np.ndarray, float]:
@@ -106,7 +106,7 @@ class Clustering:
         store_attr(); self.pre, self.centroids, self.obj = Preprocess(d, whiten, l2), None, None
         self.n_fit, self.rows = None, None
     def fit(self, features, # an array (every row is clustered) or a features folder written by `extract_features`
-            gpu:bool|None=None, # faiss on the GPU (default: when faiss has GPUs)
+            gpu:bool|int|None=None, # faiss on the GPUs (see `kmeans`; default: all that faiss sees)
             rows:str='train', # of a folder, fit on the 'train' rows (is_valid false) or on 'all'
            ):
         "Fit the preprocessing and k-means on `features`: for a folder, its training images only unless `rows='all'`"

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/20_transfer.features.ipynb #cbeae56a
 from __future__ import annotations
-import json, warnings
+import json, shutil, warnings
 from contextlib import ExitStack
 import numpy as np, pandas as pd, torch
 from pathlib import Path
@@ -15,10 +15,11 @@ from fastprogress.fastprogress import progress_bar
 from ..utils import atomic_path, seeded
 from ..data import ImageSet, RGBImage
 from ..models import Trunk, load_trunk, make_trunk
+from ..distributed import is_distributed, barrier
 
 # %% auto #0
 __all__ = ['pool_features', 'normalize_images', 'trunk_norm', 'TrunkTeacher', 'hog_features', 'extract_features', 'load_features',
-           'teacher_from_spec']
+           'join_features', 'teacher_from_spec']
 
 # %% ../../nbs/20_transfer.features.ipynb #b0be77e4
 def pool_features(x:torch.Tensor, pool:str='avg')->torch.Tensor:
@@ -87,18 +88,8 @@ class _NpyStream:
                                                                fortran_order=False, shape=(self.n, f.shape[1])))
         self.fh.write(np.ascontiguousarray(f, dtype=self.dtype).tobytes()); self.rows += len(f)
 
-def extract_features(teacher, # 'hog', a torch module (e.g. `TrunkTeacher`) or a function (B,3,H,W) -> (B,D) or {name: (B,D)}
-                     imgs:ImageSet, # the images (labels are not read)
-                     out:str|Path, # folder for features.npy (N, D) and items.csv (path, is_valid[, label]); `out/name/` for each name of a dict
-                     size:int=160, # images are resized to size×size (no augmentation)
-                     bs:int=64, # batch size
-                     dtype:str='float32', # 'float32' or 'float16' on disk
-                     progress:bool=True, # show a progress bar
-                     **kwargs, # passed to `ImageSet.dls` (e.g. num_workers)
-                    )->Path|dict:
-    "Features of every image of `imgs` from `teacher`, streamed batch by batch into `out/features.npy` (or one folder per output name)"
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    fn, dev = _teacher_fn(teacher)
+def _extract(fn, dev, imgs:ImageSet, out:Path, size:int, bs:int, dtype:str, progress:bool, **kwargs)->dict:
+    "Stream `fn`'s features of every image of `imgs` into `out` (one folder per output name); {name: folder}"
     items = imgs.items.reset_index(drop=True)
     dl = imgs.dl(size=size, bs=bs, device=dev, **kwargs)   # every image once, in order, no augmentation
     streams, n = {}, 0
@@ -117,7 +108,38 @@ def extract_features(teacher, # 'hog', a torch module (e.g. `TrunkTeacher`) or a
     paths = {name: (out if name is None else out/name) for name in streams}
     for d in paths.values():
         with atomic_path(d/'items.csv') as tmp: items[['path', 'label', 'is_valid']].to_csv(tmp, index=False)
-    return paths[None]/'features.npy' if None in paths else {k: v/'features.npy' for k, v in paths.items()}
+    return paths
+
+def _result(paths:dict): return paths[None]/'features.npy' if None in paths else {k: v/'features.npy' for k, v in paths.items()}
+
+def extract_features(teacher, # 'hog', a torch module (e.g. `TrunkTeacher`) or a function (B,3,H,W) -> (B,D) or {name: (B,D)}
+                     imgs:ImageSet, # the images (labels are not read)
+                     out:str|Path, # folder for features.npy (N, D) and items.csv (path, is_valid[, label]); `out/name/` for each name of a dict
+                     size:int=160, # images are resized to size×size (no augmentation)
+                     bs:int=64, # batch size
+                     dtype:str='float32', # 'float32' or 'float16' on disk
+                     progress:bool=True, # show a progress bar
+                     shard:bool|tuple=False, # True: split over the ranks of a launcher (`sslkt.distributed`), rank 0 joins; (rank, world): only that slice, into out/parts/
+                     **kwargs, # passed to `ImageSet.dls` (e.g. num_workers)
+                    )->Path|dict:
+    "Features of every image of `imgs` from `teacher`, streamed batch by batch into `out/features.npy` (or one folder per output name)"
+    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    fn, dev = _teacher_fn(teacher)
+    if shard is True: shard = (torch.distributed.get_rank(), torch.distributed.get_world_size()) if is_distributed() else False
+    if shard is False: return _result(_extract(fn, dev, imgs, out, size, bs, dtype, progress, **kwargs))
+    rank, world = shard
+    if not 0 <= rank < world: raise ValueError(f'shard {shard}: the rank must be in 0…{world - 1}')
+    items = imgs.items.reset_index(drop=True)
+    rows = np.array_split(np.arange(len(items)), world)[rank]
+    part = out/'parts'/f'{rank:04d}-of-{world:04d}'
+    if len(rows): _extract(fn, dev, ImageSet(items.iloc[rows].reset_index(drop=True), source=imgs.source), part, size, bs, dtype, progress, **kwargs)
+    with atomic_path(part/'rows.npy') as tmp:             # written last: a part is finished when it has rows.npy
+        with open(tmp, 'wb') as fh: np.save(fh, rows)
+    if not is_distributed() or (rank, world) != (torch.distributed.get_rank(), torch.distributed.get_world_size()): return part
+    barrier()
+    if rank == 0: join_features(out, world)
+    barrier()
+    return _result({(None if d == out else d.name): d for d in [out, *out.iterdir()] if (d/'features.npy').exists()})
 
 # %% ../../nbs/20_transfer.features.ipynb #d445f73c
 def load_features(path:str|Path)->tuple[np.ndarray, pd.DataFrame]:
@@ -128,6 +150,42 @@ def load_features(path:str|Path)->tuple[np.ndarray, pd.DataFrame]:
     f, items = np.load(d/'features.npy', mmap_mode='r'), pd.read_csv(d/'items.csv')
     if len(f) != len(items): raise ValueError(f'{d}: {len(f)} feature rows but {len(items)} items')
     return f, items
+
+# %% ../../nbs/20_transfer.features.ipynb #a07b148c
+def join_features(out:str|Path, # the folder given to `extract_features(..., shard=...)`
+                  world:int|None=None, # the number of parts expected (default: what the parts say)
+                 )->Path|dict:
+    "Join the parts written by sharded `extract_features` into `out`, rows in the images' order, atomically; the parts are then removed"
+    out = Path(out); parts = sorted((out/'parts').glob('*-of-*'))
+    if not parts: raise FileNotFoundError(f'no feature parts in {out/"parts"}')
+    worlds = {int(p.name.split('-of-')[1]) for p in parts}
+    world = world or max(worlds)
+    if worlds != {world}: raise ValueError(f'{out/"parts"}: parts of different splits {sorted(worlds)} (expected {world} parts)')
+    if missing := sorted(set(range(world)) - {int(p.name.split('-of-')[0]) for p in parts if (p/'rows.npy').exists()}):
+        raise ValueError(f'{out/"parts"}: parts of ranks {missing} are missing or unfinished (of {world})')
+    rows = [np.load(p/'rows.npy') for p in parts]
+    allrows = np.concatenate(rows); n = len(allrows)
+    counts = np.bincount(allrows, minlength=n) if n else np.zeros(0, int)
+    if len(counts) != n or (counts != 1).any():
+        raise ValueError(f'{out/"parts"}: {int((counts[:n] == 0).sum())} images missing and {int((counts > 1).sum())} doubled across the parts')
+    names = {d.relative_to(p).as_posix() for p, r in zip(parts, rows) if len(r) for d in [p, *p.iterdir()] if (d/'features.npy').exists()}
+    paths = {}
+    for name in sorted(names):
+        dst = out if name == '.' else out/name
+        fs = [(np.load(p/name/'features.npy', mmap_mode='r'), r) for p, r in zip(parts, rows) if len(r)]
+        if bad := [p.name for p, r in zip(parts, rows) if len(r) and len(np.load(p/name/'features.npy', mmap_mode='r')) != len(r)]:
+            raise ValueError(f'{name}: parts {bad} have another number of rows than their rows.npy')
+        if len({f.shape[1] for f, _ in fs}) != 1 or len({f.dtype for f, _ in fs}) != 1: raise ValueError(f'{name}: the parts differ in width or type')
+        items = pd.concat([pd.read_csv(p/name/'items.csv').set_index(r) for p, r in zip(parts, rows) if len(r)]).sort_index()
+        with atomic_path(dst/'features.npy') as tmp:
+            f = np.lib.format.open_memmap(tmp, mode='w+', dtype=fs[0][0].dtype, shape=(n, fs[0][0].shape[1]))
+            for part, r in fs:
+                for i in range(0, len(r), 65536): f[r[i:i + 65536]] = part[i:i + 65536]
+            f.flush(); del f
+        with atomic_path(dst/'items.csv') as tmp: items.to_csv(tmp, index=False)
+        paths[None if name == '.' else name] = dst
+    shutil.rmtree(out/'parts')
+    return _result(paths)
 
 # %% ../../nbs/20_transfer.features.ipynb #c0b39614
 def teacher_from_spec(spec:str, # 'hog', a trunk file or folder, or 'random:ARCH'
