@@ -79,7 +79,8 @@ def sslkt_pretrain(out:str='runs/pretext', # output folder (trunk.pth, history.c
     "Train a trunk on Jigsaw/Jigsaw++ and save it where the clustering stage finds it"
     from sslkt.data import ImageSet
     from sslkt.pretext.train import jigsaw_learner, save_pretext, EpochCheckpoint
-    from sslkt.distributed import distrib_ctx, is_main
+    from sslkt.distributed import init_distributed, distrib_ctx, is_main
+    init_distributed()        # under a launcher: this rank's GPU becomes the default device, before any data is placed
     imgs = ImageSet.from_source(data, size=size, n_train=n_train, n_valid=n_valid, seed=data_seed)
     dls = imgs.dls(size=size, bs=bs, **({} if workers is None else dict(num_workers=workers)))
     learn = jigsaw_learner(dls, task, arch, n_perms, crop, tile, jitter, gray, seed=seed)
@@ -112,7 +113,8 @@ def sslkt_features(out:str='runs/features', # output folder (features.npy, items
     "Compute a teacher's features of every image of a data set, streamed to disk"
     from sslkt.data import ImageSet
     from sslkt.transfer.features import extract_features, teacher_from_spec, load_features
-    from sslkt.distributed import is_main
+    from sslkt.distributed import init_distributed, is_main
+    init_distributed()        # under a launcher: this rank's GPU becomes the default device, before any data is placed
     imgs = ImageSet.from_source(data, n_train=n_train, n_valid=n_valid, seed=data_seed)
     t = teacher_from_spec(teacher, layer, pool, norm or 'auto', seed)
     size = size or (128 if teacher == 'hog' else 160)
@@ -187,7 +189,8 @@ def sslkt_cc(labels:str='runs/clusters', # pseudo_labels.csv, or the sslkt_clust
             ):
     "Train a target network from scratch to predict pseudo-labels"
     from sslkt.transfer.cc import pseudo_label_dls, cc_learner, save_cc
-    from sslkt.distributed import distrib_ctx, is_main
+    from sslkt.distributed import init_distributed, distrib_ctx, is_main
+    init_distributed()        # under a launcher: this rank's GPU becomes the default device, before any data is placed
     p = Path(labels)
     if p.is_dir(): p = p/'pseudo_labels.csv'
     if not p.exists(): raise SystemExit(f'sslkt_cc: no pseudo-labels at {p}')
@@ -240,11 +243,14 @@ def sslkt_eval(model:str='random:alexnet', # a trunk file or folder (sslkt_pretr
     from sslkt.data import ImageSet
     from sslkt.utils import atomic_path
     from sslkt.evaluate.probes import evaluate, trunk_from_spec
+    from sslkt.distributed import init_distributed, is_main
+    init_distributed()        # under a launcher: this rank's GPU becomes the default device, before any data is placed
     imgs = ImageSet.from_source(data, size=size, n_train=n_train, n_valid=n_valid, seed=data_seed)
     spec = model
     model = trunk_from_spec(spec, seed)
     recs = evaluate(model, imgs, protocol, layers.split(',') if layers else None, Path(out)/'features', size, epochs, lr, bs,
-                    seed, norm or 'auto', **({} if workers is None else dict(num_workers=workers)))
+                    seed, norm or 'auto', **({} if workers is None else dict(num_workers=workers)))   # data-parallel under a launcher
+    if not is_main(): return
     for r in recs: r.update(model=spec, data=str(data or 'imagenette'), data_seed=data_seed)
     path = Path(out)/'results.json'
     old = json.loads(path.read_text()) if path.exists() else []

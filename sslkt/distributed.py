@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_distributed.ipynb #900b6146
 from __future__ import annotations
-import datetime, os
+import datetime, math, os
 from contextlib import contextmanager
 import numpy as np, torch, torch.distributed as dist
 from fastcore.all import *
@@ -66,7 +66,14 @@ def distrib_ctx(learn, # a fastai Learner, the same on every rank
     "Inside: `learn` trains data-parallel over the launcher's processes; outside a launcher it is left as it is"
     init_distributed()
     if not is_distributed(): yield learn; return
-    cpu = torch.device(learn.dls.device or 'cpu').type == 'cpu'
+    dev = torch.device(learn.dls.device or 'cpu'); cpu = dev.type == 'cpu'
+    if not cpu and dev.index not in (None, torch.cuda.current_device()):
+        raise RuntimeError(f'rank {rank_distrib()}: the DataLoaders are on {dev} but this rank\'s GPU is cuda:{torch.cuda.current_device()}; '
+                           'call `init_distributed()` before making the DataLoaders')
+    tr, world = learn.dls.train, dist.get_world_size()
+    if tr.drop_last and tr.n is not None and math.ceil(tr.n / world) < tr.bs:
+        raise ValueError(f'{tr.n} training items over {world} processes leave {math.ceil(tr.n / world)} each, fewer than one batch '
+                         f'of {tr.bs} (the last incomplete batch is dropped): use a smaller batch size')
     cb = DistributedTrainer(sync_bn=not cpu if sync_bn is None else sync_bn, cpu=cpu, **kwargs)
     learn.add_cb(cb)
     progress = learn.progress if rank_distrib() and hasattr(learn, 'progress') else None

@@ -355,7 +355,7 @@ def _rows(run:Run)->dict:
     return rows
 
 def stage_eval(run:Run, d:Path, fp:str)->dict:
-    "Every model of the table by every protocol: `results.json`, the probes plot, conv1 filters"
+    "Every model of the table by every protocol (data-parallel under a launcher): `results.json`, the probes plot, conv1 filters"
     import matplotlib.pyplot   # the caller's backend (Agg on a server, inline in a notebook)
     from sslkt.evaluate.probes import evaluate, trunk_from_spec
     from sslkt.evaluate.visualize import plot_probes, show_filters
@@ -368,9 +368,11 @@ def stage_eval(run:Run, d:Path, fp:str)->dict:
                               seed=run.cfg.seed, progress=_tty(), **run.dl_kw):
                 recs.append(dict(r, model=row, spec=spec))
             run.log(f"  {row:8s} {proto:9s} " + ' '.join(f"{r['layer']}={r['score']:.3f}" for r in recs if r['model'] == row and r['protocol'] == proto))
+        if not is_main(): continue
         fig = show_filters(trunk, title=f'{row}: conv1')
         with atomic_path(d/f'conv1_{row}.png') as tmp: fig.savefig(tmp, dpi=80, bbox_inches='tight', format='png')
         matplotlib.pyplot.close(fig)
+    if not is_main(): return {}
     with atomic_path(d/'results.json') as tmp: tmp.write_text(json.dumps(recs, indent=1))
     for proto in c.protocols:
         if proto == 'finetune': continue
@@ -471,7 +473,7 @@ def run_all(preset:str|None='demo', config=None, data:str|None=None, # see `load
         run.stage('hog_cluster', partial(stage_cluster, features='hog_features'), dict(cluster=asdict(cfg.cluster), seed=cfg.seed), ['hog_features'])
         run.stage('hog_cc', partial(stage_cc, clusters='hog_cluster'), dict(cc=asdict(cfg.cc), seed=cfg.seed), ['hog_cluster'], parallel=True)
         inputs.append('hog_cc')
-    run.stage('eval', stage_eval, dict(eval=asdict(cfg.eval), seed=cfg.seed, data_seed=cfg.data_seed), inputs)
+    run.stage('eval', stage_eval, dict(eval=asdict(cfg.eval), seed=cfg.seed, data_seed=cfg.data_seed), inputs, parallel=True)
     if is_main():
         with alone(): report = write_report(run)
         log(f'\n{markdown_table(results_table(run.out))}\n')

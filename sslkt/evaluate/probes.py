@@ -22,6 +22,7 @@ from ..data import ImageSet
 from ..models import Trunk, make_trunk, load_trunk, pretrained_trunk, Classifier
 from ..utils import atomic_path, seeded, mixed_precision, history
 from ..transfer.features import extract_features, load_features, normalize_images, trunk_norm
+from ..distributed import distrib_ctx, is_main, barrier
 
 # %% auto #0
 __all__ = ['protocols', 'trunk_from_spec', 'probe_grid', 'LayerFeatures', 'probe_features', 'array_dl', 'probe_head', 'mean_ap',
@@ -85,10 +86,11 @@ def probe_features(trunk:Trunk, imgs:ImageSet, # the trunk and the (labelled) im
     d = Path(cache)/_fingerprint(trunk, imgs, size=size, norm=norm, target=target)
     if missing := [o for o in layers if not (d/o/'meta.json').exists()]:     # computed in one pass, layer by layer cached
         lf, t0 = LayerFeatures(trunk, missing, size, norm, target), time.time()
-        extract_features(lf, imgs, d, size=size, bs=bs, progress=progress, **kwargs)
-        for o in missing:
+        extract_features(lf, imgs, d, size=size, bs=bs, progress=progress and is_main(), shard=True, **kwargs)   # split over the ranks under a launcher
+        for o in missing if is_main() else []:
             meta = dict(arch=trunk.arch, layer=o, size=size, norm=lf.norm, grid=lf.grids[o], n=len(imgs), seconds=round(time.time() - t0, 1))
             with atomic_path(d/o/'meta.json') as tmp: tmp.write_text(json.dumps(meta, indent=1))
+        barrier()                  # every rank sees the same cache next time
     return {o: d/o for o in layers}
 
 # %% ../../nbs/30_evaluate.probes.ipynb #4149fa66
@@ -150,7 +152,7 @@ def train_probe(train:tuple, valid:tuple, # (features, targets) of each split: l
         model = probe_head(train[0].shape[1], n_classes, hidden)
         dls = DataLoaders(array_dl(*train, bs=bs, shuffle=True, seed=seed), array_dl(*valid, bs=1024), device=device)
         learn = Learner(dls, model, loss_func=loss, metrics=metric, wd=wd)
-        with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
+        with learn.no_bar(), learn.no_logging(), distrib_ctx(learn): learn.fit_one_cycle(epochs, lr)   # data-parallel under a launcher
     h = history(learn); name = h.columns[-1]
     return dict(metric=name, score=float(h[name].iloc[-1]), train_loss=float(h.train_loss.iloc[-1]), history=h)
 
@@ -226,7 +228,7 @@ def evaluate(model, # a model spec (see `trunk_from_spec`) or a `Trunk`
         t0 = time.time()
         dls = imgs.dls(size=size, bs=bs or 64, labeled=True, normalize=False, device=device, **kwargs)
         learn = finetune_learner(trunk, dls, size, norm=norm, seed=seed, multi_label=imgs.multi_label)
-        with seeded(seed), (learn.no_bar() if not progress else nullcontext()): learn.fit_one_cycle(epochs, slice(lr/10, lr))
+        with seeded(seed), (learn.no_bar() if not progress else nullcontext()), distrib_ctx(learn): learn.fit_one_cycle(epochs, slice(lr/10, lr))
         h = history(learn)
         return [dict(base, layer='all', **_score(h.columns[-1], float(h.iloc[-1, -1])), epochs=epochs, lr=lr, seconds=round(time.time() - t0, 1))]
     layers = list(layers or (['conv1', 'conv2', 'conv3', 'conv4', 'conv5'] if protocol == 'linear' else ['conv5']))
