@@ -88,17 +88,20 @@ def test_sslkt_run_under_torchrun(launched):
 
 def test_resume_under_torchrun(launched, tmp_path):
     "Rerun: nothing to do; a changed field stopped during cc's training resumes from its checkpoint under the launcher"
-    import signal
     d = launched[0]
     r, secs = torchrun('--no-python', Path(sys.executable).parent/'sslkt_run', '--preset', 'smoke', '--out', d)
     assert r.returncode == 0 and all(f'{s}: done in an earlier run' in r.stdout for s in STAGES), r.stdout
     cfg = tmp_path/'longer.toml'; cfg.write_text('[cc]\nepochs = 9\n')
     cmd = [*TORCHRUN, '--no-python', str(Path(sys.executable).parent/'sslkt_run'), '--preset', 'smoke', '--out', str(d), '--config', str(cfg)]
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     ck, t0 = d/'cc'/'checkpoint.pth', time.time()
     while not ck.exists() and p.poll() is None and time.time() - t0 < 300: time.sleep(0.2)
     assert p.poll() is None, p.stdout.read()
-    os.killpg(p.pid, signal.SIGKILL); p.wait()                          # the launcher and both ranks
+    import psutil                                                       # (accelerate's dependency)
+    procs = [psutil.Process(p.pid), *psutil.Process(p.pid).children(recursive=True)]
+    assert len(procs) >= 3, procs                                       # the launcher and its two ranks
+    for q in procs: q.kill()                                            # the ranks run in sessions of their own: kill each
+    psutil.wait_procs(procs, timeout=60); p.wait()
     assert not (d/'cc'/'stage.json').exists()
     r, _ = torchrun('--no-python', Path(sys.executable).parent/'sslkt_run', '--preset', 'smoke', '--out', d, '--config', cfg)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
