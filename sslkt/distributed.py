@@ -6,9 +6,8 @@
 from __future__ import annotations
 import datetime, math, os
 from contextlib import contextmanager
-import numpy as np, torch, torch.distributed as dist
+import torch, torch.distributed as dist
 from fastcore.all import *
-from fastai.callback.progress import ProgressCallback
 from fastai.torch_core import rank_distrib, num_distrib
 import fastai.distributed as fd
 

@@ -65,6 +65,10 @@ def main(out):
     # 4. Features sharded over the ranks, joined by rank 0
     from sslkt.transfer.features import extract_features, teacher_from_spec
     t = teacher_from_spec('random:alexnet', 'conv5', 'avg2')
+    if rank == 0:                                   # a part left by an interrupted run with 3 processes: must not count
+        stale = Path(out)/'features'/'parts'/'0002-of-0003'; stale.mkdir(parents=True)
+        import numpy as np; np.save(stale/'rows.npy', np.arange(5))
+    barrier()
     res['features'] = str(extract_features(t, imgs, Path(out)/'features', size=96, bs=8, progress=False, shard=True, num_workers=0))
     res['world'] = world
     torch.save(res, Path(out)/f'rank{rank}.pt')

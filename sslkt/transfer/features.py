@@ -132,10 +132,14 @@ def extract_features(teacher, # 'hog', a torch module (e.g. `TrunkTeacher`) or a
     items = imgs.items.reset_index(drop=True)
     rows = np.array_split(np.arange(len(items)), world)[rank]
     part = out/'parts'/f'{rank:04d}-of-{world:04d}'
+    launched = is_distributed() and (rank, world) == (torch.distributed.get_rank(), torch.distributed.get_world_size())
+    if launched:                                          # parts left by an interrupted run (maybe of another world size) go
+        if rank == 0: shutil.rmtree(out/'parts', ignore_errors=True)
+        barrier()
     if len(rows): _extract(fn, dev, ImageSet(items.iloc[rows].reset_index(drop=True), source=imgs.source), part, size, bs, dtype, progress, **kwargs)
     with atomic_path(part/'rows.npy') as tmp:             # written last: a part is finished when it has rows.npy
         with open(tmp, 'wb') as fh: np.save(fh, rows)
-    if not is_distributed() or (rank, world) != (torch.distributed.get_rank(), torch.distributed.get_world_size()): return part
+    if not launched: return part
     barrier()
     if rank == 0: join_features(out, world)
     barrier()
