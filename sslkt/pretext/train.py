@@ -14,6 +14,7 @@ from fastai.losses import CrossEntropyLossFlat
 from fastai.metrics import accuracy
 from fastai.torch_core import rank_distrib
 from ..utils import atomic_path, mixed_precision, history, seeded
+from ..distributed import is_main, unwrap
 from ..models import make_trunk, save_trunk
 from .permutations import permutations
 from .puzzles import make_puzzles, show_puzzles
@@ -88,9 +89,9 @@ class EpochCheckpoint(Callback):
     order = 60
     def __init__(self, path): self.path = Path(path)
     def after_epoch(self):
-        if rank_distrib(): return                 # under a launcher, rank 0 writes
+        if not is_main(): return                  # under a launcher, rank 0 writes
         with atomic_path(self.path) as tmp:
-            torch.save(dict(model=getattr(self.learn.model, 'module', self.learn.model).state_dict(), opt=self.learn.opt.state_dict(), epoch=self.epoch), tmp)
+            torch.save(dict(model=unwrap(self.learn.model).state_dict(), opt=self.learn.opt.state_dict(), epoch=self.epoch), tmp)
 
 # %% ../../nbs/13_pretext.train.ipynb #a2242801
 def save_pretext(learn:Learner, out, # output folder

@@ -15,7 +15,7 @@ from fastprogress.fastprogress import progress_bar
 from ..utils import atomic_path, seeded
 from ..data import ImageSet, RGBImage
 from ..models import Trunk, load_trunk, make_trunk
-from ..distributed import is_distributed, barrier
+from ..distributed import is_distributed, barrier, broadcast_object
 
 # %% auto #0
 __all__ = ['pool_features', 'normalize_images', 'trunk_norm', 'TrunkTeacher', 'hog_features', 'extract_features', 'load_features',
@@ -141,9 +141,7 @@ def extract_features(teacher, # 'hog', a torch module (e.g. `TrunkTeacher`) or a
         with open(tmp, 'wb') as fh: np.save(fh, rows)
     if not launched: return part
     barrier()
-    if rank == 0: join_features(out, world)
-    barrier()
-    return _result({(None if d == out else d.name): d for d in [out, *out.iterdir()] if (d/'features.npy').exists()})
+    return broadcast_object(join_features(out, world) if rank == 0 else None)   # rank 0 joins; every rank gets its paths
 
 # %% ../../nbs/20_transfer.features.ipynb #d445f73c
 def load_features(path:str|Path)->tuple[np.ndarray, pd.DataFrame]:
