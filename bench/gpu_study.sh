@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The GPU study as one device command (the device tool runs it in the repository root; see its README):
-#   throughput of fastai's loaders vs images held on the GPU, faiss k-means at the paper's size, then the study
+#   throughput of fastai's loaders vs images held on the GPU (pretext, cc, features), the puzzle maker's share of an
+#   AlexNet step (eager and torch.compile), faiss k-means at the paper's size, then the study
 #   (`sslkt.study.study('gpu')`: Jigsaw, Jigsaw++, CC from each, CC from a Jigsaw++ VGG16-BN, CC from HOG, random,
 #   supervised, k study) on all of Imagenette at 96 px.
 # Carry (ignored folders): .whl/ (pip download --no-deps: fastai fastcore fastprogress python-fasthtml and its
 #   pure-Python dependencies, faiss-cpu, scikit-image if absent there) and .gpudata/fastai/data/imagenette2-96
 #   (cp -r ../shared/fastai/data/imagenette2-96). The study writes to runs/gpu_study, which stays on a warm machine:
 #   a second call resumes where the time limit stopped the first. Reports (no weights, no features) are copied to $OUT.
-#   SEEDS="0 1 2" for three seeds; STUDY_S limits the study's seconds (default 420).
+#   SEEDS="0 1 2" for three seeds; STUDY_S limits the study's seconds (default 360).
 set -uo pipefail
 # Elsewhere (sslkt installed, Imagenette under FASTAI_HOME), it runs as is: without .whl/ nothing is installed, and
 #   without .gpudata/ the 96-px set is looked for under FASTAI_HOME.
@@ -23,9 +24,11 @@ nvidia-smi --query-gpu=name,memory.total --format=csv,noheader | tee "$OUT/gpu.t
 python3 -c "import torch, fastai, faiss, sslkt.study; print('torch', torch.__version__, 'fastai', fastai.__version__, 'faiss', faiss.__version__)" || exit 1
 python3 bench/throughput.py --data "$DATA" --n_images 9469 --size 96 --crop 90 --tile 26 --bs 256 --batches 30 \
   --fc6 1024 --fc7 4096 --workers 14 2>&1 | grep -v -i warn | tee "$OUT/throughput.txt"
+python3 bench/puzzles.py --data "$DATA" --n 256 --size 96 --crop 90 --tile 26 --jitter 2 --gpu_bs 256 2>&1 \
+  | grep -v -i warn | tee "$OUT/puzzles.txt"
 python3 bench/kmeans.py --paper --max_iter 20 2>&1 | grep -v -i warn | tee "$OUT/kmeans_paper.txt"
 SEEDS=${SEEDS:-0}
-timeout "${STUDY_S:-420}" python3 -c "
+timeout "${STUDY_S:-360}" python3 -c "
 import warnings; warnings.filterwarnings('ignore')
 from sslkt.study import study
 study('gpu', seeds=[int(s) for s in '$SEEDS'.split()], out='runs/gpu_study', data='$DATA')

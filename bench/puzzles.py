@@ -3,8 +3,9 @@
 The reference does what the common PyTorch ports of the jigsaw task do in their Dataset: for each image, a random
 crop, then for each of the 9 cells a PIL crop of a random tile, per-channel jitter, gray, conversion to a tensor,
 per-tile normalisation, and the shuffle. Both run on one CPU thread (torch.set_num_threads(1)), in one run.
-Then: the share of a training step (AlexNet context-free network, forward + backward + step) spent making puzzles,
-on the CPU and, when there is one, on the GPU; and puzzles/s on the GPU.
+Then: the operators one batch dispatches (kernels, host syncs; counted on the CPU), and the share of a training step
+(AlexNet context-free network, forward + backward + step) spent making puzzles, on the CPU and, when there is one, on
+the GPU, eager and with `torch.compile(build_puzzles)`; and puzzles/s on the GPU.
 
 Usage: python bench/puzzles.py [--n 256] [--bs 64] [--size 160 --crop 150 --tile 40] [--gpu_bs 256]
 Last line: batched=… reference=… ratio=…
@@ -14,7 +15,7 @@ import numpy as np, torch
 from PIL import Image
 from sslkt.data import ImageSet, RGBImage
 from sslkt.pretext.permutations import permutations
-from sslkt.pretext.puzzles import make_puzzles
+from sslkt.pretext.puzzles import make_puzzles, build_puzzles, op_counts
 from sslkt.pretext.models import JigsawNet
 from sslkt.models import make_trunk
 
@@ -68,31 +69,35 @@ def main():
     rb, rr = rate(batched, a.n), rate(reference, a.n)
     print(f'CPU, 1 thread: batched {rb:,.0f} puzzles/s, per-sample reference {rr:,.0f} puzzles/s')
 
-    def step_share(dev, bs):
+    n = op_counts(make_puzzles, batch[:a.bs], perms, max_replace=2, gen=gen, **kw)
+    print(f'one Jigsaw++ batch: {n["kernels"]} kernel operators, {n["views"]} views, {n["host_syncs"]} host syncs')
+
+    def step_share(dev, bs, build=build_puzzles, label='eager'):
         x = batch[:bs].to(dev) if bs <= a.n else batch.repeat((bs + a.n - 1)//a.n, 1, 1, 1)[:bs].to(dev)
         net = JigsawNet(make_trunk('alexnet', conv1_stride=2), 701, tile=a.tile).to(dev)
         opt = torch.optim.SGD(net.parameters(), lr=1e-3)
         p_dev, g = perms.to(dev), torch.Generator(device=dev).manual_seed(0)
         sync = (lambda: torch.cuda.synchronize()) if dev == 'cuda' else (lambda: None)
         amp = torch.autocast('cuda', dtype=torch.bfloat16, enabled=dev == 'cuda')
-        def make(): p = make_puzzles(x, p_dev, max_replace=2, gen=g, **kw); sync(); return p
+        def make(): p = make_puzzles(x, p_dev, max_replace=2, gen=g, build=build, **kw); sync(); return p
         def step(p):
             with amp: loss = torch.nn.functional.cross_entropy(net(p.tiles), p.label)
             opt.zero_grad(); loss.backward(); opt.step(); sync()
         p = make(); step(p)
         t_make = 1 / rate(make, 1, 1.0); t_step = 1 / rate(lambda: step(p), 1, 2.0)
-        print(f'{dev}: bs {bs}: making puzzles {1e3*t_make:.1f} ms, training step {1e3*t_step:.1f} ms, '
+        print(f'{dev} ({label}): bs {bs}: making puzzles {1e3*t_make:.1f} ms, training step {1e3*t_step:.1f} ms, '
               f'puzzles are {100*t_make/(t_make + t_step):.1f}% of a step; {bs/t_make:,.0f} puzzles/s made, '
               f'{bs/(t_make + t_step):,.0f} puzzles/s trained')
     torch.set_num_threads(max(1, __import__('os').cpu_count() or 1))
     step_share('cpu', a.bs)
     if torch.cuda.is_available():
         from sslkt.pretext.puzzles import tile_corners, cut_tiles
-        r, c = tile_corners(a.n, a.size, a.crop, a.tile, a.jitter, gen=torch.Generator().manual_seed(0))
+        c = tile_corners(a.n, a.size, a.crop, a.tile, a.jitter, gen=torch.Generator().manual_seed(0))
         img = torch.randint(0, a.n, (a.n, 9), generator=torch.Generator().manual_seed(1))
-        same = torch.equal(cut_tiles(batch, img, r, c, a.tile), cut_tiles(batch.cuda(), img.cuda(), r.cuda(), c.cuda(), a.tile).cpu())
+        same = torch.equal(cut_tiles(batch, img, c, a.tile), cut_tiles(batch.cuda(), img.cuda(), c.cuda(), a.tile).cpu())
         print(f'cuda tiles equal cpu tiles: {same}')
         step_share('cuda', a.gpu_bs)
+        step_share('cuda', a.gpu_bs, torch.compile(build_puzzles, dynamic=False), 'compiled')
     print(f'batched={rb:.0f} reference={rr:.0f} ratio={rb/rr:.1f}')
 
 if __name__ == '__main__': main()

@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_cache.ipynb #7e9ae2b0
 from __future__ import annotations
-import hashlib, math
+import hashlib, math, warnings
 from copy import copy
 import numpy as np, torch, torch.nn.functional as F
 from pathlib import Path
@@ -64,7 +64,9 @@ class ImageCache:
                  n_workers:int|None=None, progress:bool=False):
         self.imgs, self.size = imgs, size
         self.device = default_device() if device is None else torch.device(device)
-        x = torch.from_numpy(np.ascontiguousarray(decode_images(imgs.items, size, cache, n_workers, progress)))
+        with warnings.catch_warnings():   # a read-only memory map of the disk cache: only read, by the copy below
+            warnings.simplefilter('ignore', UserWarning)
+            x = torch.from_numpy(np.ascontiguousarray(decode_images(imgs.items, size, cache, n_workers, progress)))
         x = x.permute(0, 3, 1, 2).contiguous()
         if self.device.type == 'cpu' and torch.cuda.is_available(): x = x.pin_memory()   # fast copies to a GPU
         self.x = x.to(self.device)

@@ -75,6 +75,7 @@ def sslkt_pretrain(out:str='runs/pretext', # output folder (trunk.pth, history.c
                    workers:int=None, # DataLoader workers (default: fastai's)
                    seed:int=0, # seed of the permutations, the initial weights and the puzzles
                    data_seed:int=0, # seed of the image subset and of a missing train/val split
+                   compile_puzzles:store_true=False, # make the puzzles with torch.compile (fewer kernels on a GPU)
                   ):
     "Train a trunk on Jigsaw/Jigsaw++ and save it where the clustering stage finds it"
     from sslkt.data import ImageSet
@@ -83,7 +84,7 @@ def sslkt_pretrain(out:str='runs/pretext', # output folder (trunk.pth, history.c
     init_distributed()        # under a launcher: this rank's GPU becomes the default device, before any data is placed
     imgs = ImageSet.from_source(data, size=size, n_train=n_train, n_valid=n_valid, seed=data_seed)
     dls = imgs.dls(size=size, bs=bs, **({} if workers is None else dict(num_workers=workers)))
-    learn = jigsaw_learner(dls, task, arch, n_perms, crop, tile, jitter, gray, seed=seed)
+    learn = jigsaw_learner(dls, task, arch, n_perms, crop, tile, jitter, gray, seed=seed, compile_puzzles=compile_puzzles)
     if is_main(): print(f'{task} with {arch}: {len(dls.train_ds)} train / {len(dls.valid_ds)} val images, '
                         f'{learn.pretext["n_perms"]} permutations, crop {crop}, tiles {tile}, on {dls.device}')
     with distrib_ctx(learn): learn.fit_one_cycle(epochs, lr, cbs=EpochCheckpoint(Path(out)/'checkpoint.pth'))   # data-parallel under a launcher

@@ -35,11 +35,13 @@ class PretextCfg:
     size:int = 160; crop:int = 150; tile:int = 40; jitter:int = 2; gray:float = 0.3
     epochs:int = 10; lr:float = 3e-3; bs:int = 64; fc6:int = 1024; fc7:int = 4096
     cache:bool = False   # decode the images once, hold them on the device, crop there (`sslkt.cache`)
+    compile_puzzles:bool = False   # make the puzzles with `torch.compile` (`JigsawCallback(compile=True)`)
     data:DataCfg = field(default_factory=DataCfg)
 
 @dataclass
 class TeacherCfg:
     layer:str = 'conv5'; pool:str = 'avg2'; size:int = 160; norm:str = 'auto'
+    cache:bool = False   # as pretext.cache: the images decoded once, held on the teacher's device
     data:DataCfg = field(default_factory=DataCfg)   # the images clustered
 
 @dataclass
@@ -56,6 +58,7 @@ class CCCfg:
 class EvalCfg:
     protocols:list = field(default_factory=lambda: ['linear', 'knn']); layers:list|None = None
     size:int = 128; epochs:int = 10; lr:float = 1e-3
+    cache:bool = False   # as pretext.cache, for the probes' features and fine-tuning (one cache for every row)
     baselines:list = field(default_factory=lambda: ['random', 'teacher', 'hog'])
     data:DataCfg = field(default_factory=DataCfg)   # labelled images
 
@@ -294,7 +297,7 @@ def stage_pretext(run:Run, d:Path, fp:str)->dict:
         dls = cached_dls(imgs, c.size, c.bs)
     else: dls = imgs.dls(size=c.size, bs=c.bs, **run.dl_kw)
     learn = jigsaw_learner(dls, c.task, c.arch, c.n_perms, c.crop, c.tile, c.jitter, c.gray,
-                           c.fc6, c.fc7, seed=run.cfg.seed)
+                           c.fc6, c.fc7, seed=run.cfg.seed, compile_puzzles=c.compile_puzzles)
     run.log(f'  {c.task}, {c.arch}: {len(learn.dls.train_ds)} train / {len(learn.dls.valid_ds)} val images at {c.size} px, '
             f'{learn.pretext["n_perms"]} permutations, tiles {c.tile}, on {learn.dls.device}')
     h = run.fit(learn, c.epochs, c.lr, d, fp)
@@ -308,7 +311,8 @@ def stage_features(run:Run, d:Path, fp:str, teacher:str='pretext')->dict:
     c = run.cfg.teacher
     t = 'hog' if teacher == 'hog' else teacher_from_spec(str(run.out/'pretext'/'trunk.pth'), c.layer, c.pool, c.norm, run.cfg.seed)
     sets = [('cluster_data', c.data)] + ([('cc_data', run.cfg.cc.data)] if run.cfg.cc.data is not None else [])
-    for name, dc in sets: extract_features(t, run.imgs(dc), d/name, size=c.size, progress=_tty() and is_main(), shard=True, **run.dl_kw)
+    for name, dc in sets: extract_features(t, run.imgs(dc), d/name, size=c.size, progress=_tty() and is_main(), shard=True,
+                                           image_cache=c.cache, **({} if c.cache else run.dl_kw))
     return dict(teacher=teacher, norm=getattr(t, 'norm', None), sets=[n for n, _ in sets])
 
 def stage_cluster(run:Run, d:Path, fp:str, features:str='features')->dict:
@@ -361,11 +365,15 @@ def stage_eval(run:Run, d:Path, fp:str)->dict:
     from sslkt.evaluate.visualize import plot_probes, show_filters
     c, recs = run.cfg.eval, []
     imgs = run.imgs(c.data)
+    if c.cache:
+        from sslkt.cache import ImageCache
+        ic = ImageCache(imgs, c.size)
+    else: ic = False
     for row, spec in _rows(run).items():
         trunk = trunk_from_spec(spec, run.cfg.seed)
         for proto in c.protocols:
             for r in evaluate(trunk, imgs, proto, c.layers if proto == 'linear' else None, d/'features', c.size, c.epochs, c.lr,
-                              seed=run.cfg.seed, progress=_tty(), **run.dl_kw):
+                              seed=run.cfg.seed, progress=_tty(), image_cache=ic, **({} if c.cache else run.dl_kw)):
                 recs.append(dict(r, model=row, spec=spec))
             run.log(f"  {row:8s} {proto:9s} " + ' '.join(f"{r['layer']}={r['score']:.3f}" for r in recs if r['model'] == row and r['protocol'] == proto))
         if not is_main(): continue

@@ -78,15 +78,17 @@ def probe_features(trunk:Trunk, imgs:ImageSet, # the trunk and the (labelled) im
                    norm:str|None='auto', # input normalisation (default: the trunk's own)
                    target:int=9000, # values per layer after pooling
                    bs:int=64, progress:bool=True,
+                   image_cache=False, # read the images from an `ImageCache` (True: make one) held on the device
                    **kwargs, # passed to `ImageSet.dl` (e.g. num_workers)
                   )->dict:
     "Folder of each layer's pooled features (features.npy, items.csv), computed in one pass or read from `cache`"
     layers = list(layers)
     norm = trunk_norm(trunk, norm)     # an unknown layer fails in `LayerFeatures`, before any image is read
-    d = Path(cache)/_fingerprint(trunk, imgs, size=size, norm=norm, target=target)
+    d = Path(cache)/_fingerprint(trunk, imgs, size=size, norm=norm, target=target,
+                               **({} if image_cache is False else dict(images='device')))   # resampled a little differently
     if missing := [o for o in layers if not (d/o/'meta.json').exists()]:     # computed in one pass, layer by layer cached
         lf, t0 = LayerFeatures(trunk, missing, size, norm, target), time.time()
-        extract_features(lf, imgs, d, size=size, bs=bs, progress=progress and is_main(), shard=True, **kwargs)   # split over the ranks under a launcher
+        extract_features(lf, imgs, d, size=size, bs=bs, progress=progress and is_main(), shard=True, image_cache=image_cache, **kwargs)   # split over the ranks under a launcher
         for o in missing if is_main() else []:
             meta = dict(arch=trunk.arch, layer=o, size=size, norm=lf.norm, grid=lf.grids[o], n=len(imgs), seconds=round(time.time() - t0, 1))
             with atomic_path(d/o/'meta.json') as tmp: tmp.write_text(json.dumps(meta, indent=1))
@@ -213,6 +215,7 @@ def evaluate(model, # a model spec (see `trunk_from_spec`) or a `Trunk`
              seed:int=0, # seed of the probe's (or new head's) weights and of the order of batches
              norm:str|None='auto', # the trunk's input normalisation (default: its own)
              progress:bool=True, device=None,
+             image_cache=False, # images decoded once and held on the device (`sslkt.cache.ImageCache`; True: make one)
              **kwargs, # passed to the image DataLoaders (e.g. num_workers)
             )->list:
     "Evaluate `model` on `imgs` by `protocol`: one record per layer, scored by accuracy (mAP when images have several labels)"
@@ -226,7 +229,10 @@ def evaluate(model, # a model spec (see `trunk_from_spec`) or a `Trunk`
     if protocol == 'finetune':
         if layers: raise ValueError('fine-tuning trains the whole network: it takes no --layers')
         t0 = time.time()
-        dls = imgs.dls(size=size, bs=bs or 64, labeled=True, normalize=False, device=device, **kwargs)
+        if image_cache is not False:
+            from sslkt.cache import cached_dls
+            dls = cached_dls(imgs if image_cache is True else image_cache, size, bs or 64, labeled=True, normalize=False, device=device)
+        else: dls = imgs.dls(size=size, bs=bs or 64, labeled=True, normalize=False, device=device, **kwargs)
         learn = finetune_learner(trunk, dls, size, norm=norm, seed=seed, multi_label=imgs.multi_label)
         with seeded(seed), (learn.no_bar() if not progress else nullcontext()), distrib_ctx(learn): learn.fit_one_cycle(epochs, slice(lr/10, lr))
         h = history(learn)
@@ -234,7 +240,7 @@ def evaluate(model, # a model spec (see `trunk_from_spec`) or a `Trunk`
     layers = list(layers or (['conv1', 'conv2', 'conv3', 'conv4', 'conv5'] if protocol == 'linear' else ['conv5']))
     from sslkt.utils import sslkt_home
     t0 = time.time()
-    dirs = probe_features(trunk, imgs, cache or sslkt_home()/'probe_features', layers, size, norm, progress=progress, **kwargs)
+    dirs = probe_features(trunk, imgs, cache or sslkt_home()/'probe_features', layers, size, norm, progress=progress, image_cache=image_cache, **kwargs)
     t_feat, res = time.time() - t0, []
     for o in layers:
         t0 = time.time()

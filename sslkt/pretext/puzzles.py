@@ -4,13 +4,17 @@
 
 # %% ../../nbs/11_pretext.puzzles.ipynb #aa95a6c2
 from __future__ import annotations
+import functools, math
+from collections import Counter
 from typing import NamedTuple
-import numpy as np, torch
+import numpy as np, torch, torch.nn.functional as F
 from torch import Tensor
+from torch.utils._python_dispatch import TorchDispatchMode
 from fastcore.all import *
 
 # %% auto #0
-__all__ = ['Puzzles', 'tile_corners', 'cut_tiles', 'normalize_tiles', 'to_gray', 'make_puzzles', 'assemble', 'show_puzzles']
+__all__ = ['Puzzles', 'draw_ints', 'tile_corners', 'cut_tiles', 'normalize_tiles', 'to_gray', 'puzzle_spec', 'build_puzzles',
+           'make_puzzles', 'assemble', 'show_puzzles', 'op_counts']
 
 # %% ../../nbs/11_pretext.puzzles.ipynb #654eacb9
 class Puzzles(NamedTuple):
@@ -21,53 +25,96 @@ class Puzzles(NamedTuple):
     src_cell:Tensor # (B, 9) grid cell (0…8, row-major) each tile was cut from
 
 # %% ../../nbs/11_pretext.puzzles.ipynb #e2e1b0b3
-def _randint(hi, shape, gen, device): return torch.randint(0, hi, shape, generator=gen, device=device)
+def _make_const(name, args, device, dtype):
+    if name == 'ints': t = torch.tensor(args)
+    elif name == 'arange': t = torch.arange(*args)
+    elif name == 'grid': cell, = args; i = torch.arange(9); t = cell*torch.stack([i // 3, i % 3], -1).view(9, 1, 2)
+    elif name == 'luma': t = torch.tensor((0.299, 0.587, 0.114)).view(3, 1, 1)
+    else: raise KeyError(name)
+    return t.to(device=device, dtype=dtype or t.dtype)
 
-def tile_corners(bs:int, size:int, crop:int, tile:int, jitter:int=0, n_ch:int=3,
-                 gen:torch.Generator|None=None, device=None)->tuple[Tensor, Tensor]:
-    "Random top-left corners (rows, cols), each (bs, 9, n_ch), of the 9 tiles of `bs` images of side `size`"
+_const_cached = functools.lru_cache(maxsize=256)(_make_const)
+
+def _const(name:str, args:tuple, device, dtype=None)->Tensor:
+    "A small constant tensor, made once per device and kept: copying it from the host at every batch would wait for the GPU"
+    if torch.compiler.is_compiling(): return _make_const(name, args, device, dtype)
+    return _const_cached(name, args, torch.device(device), dtype)
+
+def draw_ints(spec:dict, # {name: (shape, hi)}: integers uniform in 0…hi-1, of shape (bs, *shape)
+              bs:int, gen:torch.Generator|None=None, device=None)->dict:
+    "Every random integer of a batch from one `randint` call: {name: (bs, *shape) tensor}, views of that one draw"
+    device = torch.device('cpu' if device is None else device)
+    widths = [math.prod(s) for s, _ in spec.values()]
+    hi = _const('ints', tuple(h for (_, h), w in zip(spec.values(), widths) for _ in range(w)), device)
+    r = torch.randint(0, 2**62, (bs, sum(widths)), generator=gen, device=device) % hi   # bias below hi/2⁶²
+    return {k: v.view(bs, *s) for (k, (s, _)), v in zip(spec.items(), r.split(widths, 1))}
+
+def _corner_spec(size:int, crop:int, tile:int, jitter:int, n_ch:int)->dict:
     cell = crop // 3
     if crop > size: raise ValueError(f'crop ({crop}) is larger than the images ({size}px)')
+    if jitter < 0: raise ValueError(f'jitter must be 0 or more, got {jitter}')
     if tile + 2*jitter > cell: raise ValueError(f'tile ({tile}) + 2*jitter ({jitter}) must fit in a cell of crop//3 = {cell}px')
-    grid = torch.arange(9, device=device)
-    def one_axis(cell_idx):
-        crop0 = _randint(size - crop + 1, (bs, 1), gen, device)                       # crop inside the image
-        in_cell = _randint(cell - tile - 2*jitter + 1, (bs, 9), gen, device) + jitter  # tile inside its cell
-        shift = _randint(2*jitter + 1, (bs, 9, n_ch), gen, device) - jitter            # per-channel jitter
-        return (crop0 + cell_idx*cell + in_cell)[..., None] + shift
-    return one_axis(grid // 3), one_axis(grid % 3)
+    return dict(origin=((1, 1, 2), size - crop + 1),            # the crop inside the image
+                in_cell=((9, 1, 2), cell - tile - 2*jitter + 1), # each tile inside its cell, at least `jitter` px from its sides
+                shift=((9, n_ch, 2), 2*jitter + 1))              # each channel's jitter, plus `jitter`
+
+def _corners(r:dict, cell:int)->Tensor:
+    "(B, 9, C, 2) corners from the draws of `_corner_spec` (the tile's +jitter and the channel's -jitter cancel)"
+    return r['origin'] + r['in_cell'] + r['shift'] + _const('grid', (cell,), r['origin'].device)
+
+def tile_corners(bs:int, size:int, crop:int, tile:int, jitter:int=0, n_ch:int=3,
+                 gen:torch.Generator|None=None, device=None)->Tensor:
+    "Random top-left corners (bs, 9, n_ch, 2), (row, col) per tile and channel, of the 9 tiles of `bs` images of side `size`"
+    return _corners(draw_ints(_corner_spec(size, crop, tile, jitter, n_ch), bs, gen, device), crop // 3)
 
 # %% ../../nbs/11_pretext.puzzles.ipynb #98f667b6
 def cut_tiles(x:Tensor, # (B, C, H, W) images
               img:Tensor, # (B, 9) index of the image each tile is cut from
-              rows:Tensor, # (B, 9, C) top rows of the tiles, per channel
-              cols:Tensor, # (B, 9, C) left columns
+              corners:Tensor, # (B, 9, C, 2) top-left (row, col) of each tile, per channel
               tile:int, # tile side
              )->Tensor:
     "Tiles (B, 9, C, tile, tile) of `x` at the given images and corners, cut with one gather"
     x = x.contiguous()
     B, C, H, W = x.shape
     sB, sC, sH, sW = x.stride()
-    start = img[..., None]*sB + torch.arange(C, device=x.device)*sC + rows*sH + cols*sW
+    start = img[..., None]*sB + (corners*_const('ints', (sH, sW), x.device)).sum(-1) + _const('arange', (0, C*sC, sC), x.device)
     windows = x.as_strided((x.numel() - (tile - 1)*(sH + sW), tile, tile), (1, sH, sW))
-    return windows.index_select(0, start.flatten()).view(*rows.shape, tile, tile)
+    return windows.index_select(0, start.flatten()).view(*corners.shape[:-1], tile, tile)
 
 # %% ../../nbs/11_pretext.puzzles.ipynb #37f89b2d
-_luma = (0.299, 0.587, 0.114)
-
 def normalize_tiles(t:Tensor, eps:float=1e-5)->Tensor:
-    "Each tile minus its mean, over its standard deviation (both over C×H×W)"
-    f = t.reshape(-1, t[0, 0].numel()); n = f.shape[1]
-    c = f - f.mean(1, keepdim=True)
-    std = torch.linalg.vector_norm(c, dim=1, keepdim=True) / (n - 1)**0.5
-    return c.div_(std.add_(eps)).view_as(t)
+    "Each tile minus its mean, over the square root of its variance + `eps` (over C×H×W), in one `layer_norm`"
+    return F.layer_norm(t, t.shape[-3:], eps=eps)
 
-def to_gray(t:Tensor, which:Tensor)->Tensor:
-    "Puzzles `which` (a (B,) mask) in gray, kept as 3 equal channels (in place)"
-    t[which] = (t[which] * t.new_tensor(_luma)[:, None, None]).sum(-3, keepdim=True).expand(-1, -1, 3, -1, -1)
-    return t
+def to_gray(t:Tensor, # (B, 9, 3, tile, tile) tiles
+            which:Tensor, # (B,) mask of the puzzles turned gray
+           )->Tensor:
+    "Puzzles `which` in gray (luma), kept as 3 equal channels"
+    luma = (t * _const('luma', (), t.device, t.dtype)).sum(-3, keepdim=True)
+    return torch.where(which.view(-1, *[1]*(t.ndim - 1)), luma, t)
 
 # %% ../../nbs/11_pretext.puzzles.ipynb #4fd8bea4
+def puzzle_spec(bs:int, size:int, n_perms:int, crop:int, tile:int, jitter:int, n_ch:int, gray:float, max_replace:int)->dict:
+    "What `draw_ints` draws for a batch of puzzles (see `make_puzzles`)"
+    spec = _corner_spec(size, crop, tile, jitter, n_ch) | dict(label=((), n_perms))
+    if max_replace: spec |= dict(n_rep=((), max_replace + 1), other=((), bs - 1), key=((9,), 2**31))
+    if gray: spec |= dict(gray=((), 2**24))
+    return spec
+
+def build_puzzles(x:Tensor, perms:Tensor, r:dict, crop:int, tile:int, gray:float, max_replace:int, normalize:bool)->Puzzles:
+    "The puzzles of `make_puzzles` from the integers `r` drawn for them: no randomness here, so `torch.compile` can fuse it"
+    B = len(x)
+    own, label = _const('arange', (B,), x.device), r['label']
+    if max_replace:
+        swap = r['key'].argsort(1).argsort(1) < r['n_rep'][:, None]                       # n distinct random positions
+        src_img = torch.where(swap, ((own + r['other'] + 1) % B)[:, None], own[:, None])  # always another image
+        src_cell = perms[label[src_img], _const('arange', (9,), x.device)]                # that image's tile there
+    else: src_img, src_cell = own[:, None].expand(B, 9), perms[label]   # the tile at position i is cut from cell src_cell[i]
+    tiles = cut_tiles(x, src_img, _corners(r, crop // 3)[src_img, src_cell], tile)
+    if gray: tiles = to_gray(tiles, r['gray'] < int(gray * 2**24))
+    if normalize: tiles = normalize_tiles(tiles)
+    return Puzzles(tiles, label, src_img, src_cell)
+
 def make_puzzles(x:Tensor, # (B, 3, H, W) images in [0, 1], on any device
                  perms:Tensor, # (N, 9) permutation set, on the same device
                  crop:int=255, # side of the random square crop split into 3×3 cells
@@ -77,28 +124,16 @@ def make_puzzles(x:Tensor, # (B, 3, H, W) images in [0, 1], on any device
                  max_replace:int=0, # Jigsaw++: replace 0…max_replace tiles (uniformly) by another image's
                  normalize:bool=True, # normalise each tile by its own mean and std
                  gen:torch.Generator|None=None, # random generator on `x`'s device (default: torch's global one)
+                 build=build_puzzles, # `build_puzzles` or a compiled version of it (`torch.compile(build_puzzles)`)
                 )->Puzzles:
     "Jigsaw (or, with `max_replace`, Jigsaw++) puzzles from a batch of images, all made at once on `x`'s device"
     B, C, H, W = x.shape
     if H != W: raise ValueError(f'images must be square, got {H}×{W}')
     if max_replace and B < 2: raise ValueError('Jigsaw++ needs at least 2 images in a batch to take tiles from another one')
     if not 0 <= max_replace <= 9: raise ValueError(f'max_replace must be in 0…9, got {max_replace}')
-    dev, ar = x.device, torch.arange(B, device=x.device)
-    rows, cols = tile_corners(B, H, crop, tile, jitter, C, gen, dev)
-    label = _randint(len(perms), (B,), gen, dev)
-    src_cell = perms[label].long()                            # the tile at position i is cut from cell src_cell[i]
-    src_img = ar[:, None].expand(B, 9)
-    if max_replace:
-        n = _randint(max_replace + 1, (B,), gen, dev)
-        pos_rank = torch.rand(B, 9, generator=gen, device=dev).argsort(1).argsort(1)   # a random rank per position
-        swap = pos_rank < n[:, None]                                                   # n distinct random positions
-        other = (ar + _randint(B - 1, (B,), gen, dev) + 1) % B                        # always a different image
-        src_img = torch.where(swap, other[:, None], src_img)
-        src_cell = torch.where(swap, src_cell[other], src_cell)                        # that image's tile there
-    tiles = cut_tiles(x, src_img, rows[src_img, src_cell], cols[src_img, src_cell], tile)
-    if gray: tiles = to_gray(tiles, torch.rand(B, generator=gen, device=dev) < gray)
-    if normalize: tiles = normalize_tiles(tiles)
-    return Puzzles(tiles, label, src_img, src_cell)
+    r = draw_ints(puzzle_spec(B, H, len(perms), crop, tile, jitter, C, gray, max_replace), B, gen, x.device)
+    x, perms = x.as_subclass(Tensor), perms.as_subclass(Tensor).long()   # plain tensors (not fastai's `TensorImage`): no
+    return build(x, perms, r, crop, tile, gray, max_replace, normalize)  # per-operator dispatch in Python, and compilable
 
 # %% ../../nbs/11_pretext.puzzles.ipynb #fd8c67e8
 def assemble(tiles:Tensor)->Tensor:
@@ -123,3 +158,25 @@ def show_puzzles(p:Puzzles, n:int=4, # how many puzzles
         ax.imshow(assemble(t[None])[0].permute(1, 2, 0).numpy())
         ax.set_title(f'perm {int(p.label[i])}, {int(foreign.sum())} replaced', fontsize=9); ax.axis('off')
     return fig
+
+# %% ../../nbs/11_pretext.puzzles.ipynb #a55ecc24
+_views = {'view', '_unsafe_view', 'reshape', 'unsqueeze', 'squeeze', 'expand', 'select', 'slice', 'as_strided', 'split',
+          'split_with_sizes', 'permute', 'transpose', 't', 'alias', 'detach', 'lift_fresh', 'unbind'}
+_syncs = {'nonzero', 'item', '_local_scalar_dense', 'masked_select', 'is_nonzero', 'equal', 'unique', '_unique2'}
+
+class _OpCounter(TorchDispatchMode):
+    def __init__(self): super().__init__(); self.ops = Counter()
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        name = func.overloadpacket.__name__
+        if name.startswith('index') and len(args) > 1 and isinstance(args[1], (list, tuple)) and \
+           any(isinstance(t, Tensor) and t.dtype == torch.bool for t in args[1]): name += '[mask]'   # counts the mask first
+        self.ops[name] += 1
+        return func(*args, **(kwargs or {}))
+
+def op_counts(f, *args, warmup:bool=True, **kwargs)->dict:
+    "Call `f(*args, **kwargs)` and count the ATen operators it dispatches: kernels, views and host syncs (after one uncounted call)"
+    if warmup: f(*args, **kwargs)          # constants made once (e.g. `make_puzzles`'s) are not counted
+    with _OpCounter() as c: f(*args, **kwargs)
+    syncs = sum(n for k, n in c.ops.items() if k in _syncs or k.endswith('[mask]'))
+    views = sum(n for k, n in c.ops.items() if k in _views)
+    return dict(kernels=sum(c.ops.values()) - views, views=views, host_syncs=syncs, ops=c.ops)

@@ -17,7 +17,7 @@ from ..utils import atomic_path, mixed_precision, history, seeded
 from ..distributed import is_main, unwrap
 from ..models import make_trunk, save_trunk
 from .permutations import permutations
-from .puzzles import make_puzzles, show_puzzles
+from .puzzles import make_puzzles, build_puzzles, show_puzzles
 from .models import JigsawNet
 
 # %% auto #0
@@ -30,10 +30,12 @@ class JigsawCallback(Callback):
     def __init__(self, perms, # (N, 9) permutation set
                  crop:int=255, tile:int=64, jitter:int=0, gray:float=0., max_replace:int=0, # see `make_puzzles`
                  seed:int=0, # seed of the puzzles' random generator
+                 compile:bool=False, # make the puzzles with `torch.compile(build_puzzles)` (fewer kernels on a GPU)
                 ):
         store_attr()
         self.perms = torch.as_tensor(np.asarray(perms)).long()
         self.train_gen = None   # made at the first training batch, then continued by every later fit
+        self._build = None
     def _gen(self, dev, seed): return torch.Generator(device=dev).manual_seed(seed)
     def reset(self):
         "Restart the training puzzles from `seed`"
@@ -41,7 +43,9 @@ class JigsawCallback(Callback):
     def puzzles(self, x, gen):
         if self.perms.device != x.device: self.perms = self.perms.to(x.device)
         max_replace = self.max_replace if len(x) > 1 else 0     # one image alone has no other to take tiles from
-        return make_puzzles(x, self.perms, self.crop, self.tile, self.jitter, self.gray, max_replace, gen=gen)
+        if self._build is None: self._build = torch.compile(build_puzzles, dynamic=False) if self.compile else build_puzzles
+        return make_puzzles(x, self.perms, self.crop, self.tile, self.jitter, self.gray, max_replace, gen=gen, build=self._build)
+    def __getstate__(self): return {**super().__getstate__(), '_build': None}   # a compiled function does not pickle
     def before_batch(self):
         x = self.xb[0]
         if self.training:
@@ -68,6 +72,7 @@ def jigsaw_learner(dls, # unlabeled DataLoaders (`ImageSet.dls(labeled=False)`) 
                    fc6:int=1024, fc7:int=4096, # widths of the context-free network
                    seed:int=0, # seed of the permutation set, the initial weights and the puzzles
                    use_amp:bool=True, # bf16 (or fp16) autocast when the DataLoaders are on a GPU
+                   compile_puzzles:bool=False, # make the puzzles with `torch.compile` (see `JigsawCallback`)
                    **kwargs, # passed to `Learner`
                   )->Learner:
     "A fastai `Learner` training a `JigsawNet` on `task`, with puzzles made on the device"
@@ -78,7 +83,7 @@ def jigsaw_learner(dls, # unlabeled DataLoaders (`ImageSet.dls(labeled=False)`) 
         trunk = make_trunk(arch, **(dict(conv1_stride=2) if arch == 'alexnet' else {}))
         model = JigsawNet(trunk, len(perms), tile, fc6, fc7)
     trunk.norm = 'per_image'   # it sees tiles normalised each by its own mean and std
-    cb = JigsawCallback(perms, crop, tile, jitter, gray, t['max_replace'], seed)
+    cb = JigsawCallback(perms, crop, tile, jitter, gray, t['max_replace'], seed, compile_puzzles)
     learn = Learner(dls, model, loss_func=CrossEntropyLossFlat(), metrics=accuracy, cbs=cb, **kwargs)
     learn.pretext = dict(task=task, arch=arch, n_perms=len(perms), crop=crop, tile=tile, jitter=jitter, gray=gray, seed=seed)
     return mixed_precision(learn, use_amp)

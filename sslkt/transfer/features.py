@@ -16,6 +16,7 @@ from ..utils import atomic_path, seeded
 from ..data import ImageSet, RGBImage
 from ..models import Trunk, load_trunk, make_trunk
 from ..distributed import is_distributed, barrier, broadcast_object
+from ..cache import ImageCache, CachedDL
 
 # %% auto #0
 __all__ = ['pool_features', 'normalize_images', 'trunk_norm', 'TrunkTeacher', 'hog_features', 'extract_features', 'load_features',
@@ -88,10 +89,21 @@ class _NpyStream:
                                                                fortran_order=False, shape=(self.n, f.shape[1])))
         self.fh.write(np.ascontiguousarray(f, dtype=self.dtype).tobytes()); self.rows += len(f)
 
-def _extract(fn, dev, imgs:ImageSet, out:Path, size:int, bs:int, dtype:str, progress:bool, **kwargs)->dict:
-    "Stream `fn`'s features of every image of `imgs` into `out` (one folder per output name); {name: folder}"
+def _image_cache(image_cache, imgs:ImageSet, size:int, dev)->ImageCache|None:
+    "The `ImageCache` to read `imgs` from: None, a new one (True) on `dev`, or the one given, checked to hold `imgs`"
+    if image_cache is False or image_cache is None: return None
+    if image_cache is True: return ImageCache(imgs, size, dev)
+    if not isinstance(image_cache, ImageCache): raise TypeError(f'image_cache must be True, False or an ImageCache, got {type(image_cache).__name__}')
+    if len(image_cache) != len(imgs.items) or (image_cache.imgs.items.path.values != imgs.items.path.values).any():
+        raise ValueError(f'the image cache holds {len(image_cache)} other images than the {len(imgs.items)} to extract: make it from the same ImageSet')
+    return image_cache
+
+def _extract(fn, dev, imgs:ImageSet, out:Path, size:int, bs:int, dtype:str, progress:bool, cache:ImageCache|None=None, rows=None, **kwargs)->dict:
+    "Stream `fn`'s features of every image of `imgs` (or of its `rows`) into `out` (one folder per output name); {name: folder}"
     items = imgs.items.reset_index(drop=True)
-    dl = imgs.dl(size=size, bs=bs, device=dev, **kwargs)   # every image once, in order, no augmentation
+    if rows is not None: items = items.iloc[rows].reset_index(drop=True)
+    if cache is not None: dl = CachedDL(cache, np.arange(len(cache)) if rows is None else rows, size=size, bs=bs, device=dev)
+    else: dl = (imgs if rows is None else ImageSet(items, source=imgs.source)).dl(size=size, bs=bs, device=dev, **kwargs)   # every image once, in order
     streams, n = {}, 0
     with ExitStack() as stack, torch.no_grad():
         for xb, in (progress_bar(dl) if progress else dl):
@@ -120,13 +132,14 @@ def extract_features(teacher, # 'hog', a torch module (e.g. `TrunkTeacher`) or a
                      dtype:str='float32', # 'float32' or 'float16' on disk
                      progress:bool=True, # show a progress bar
                      shard:bool|tuple=False, # True: split over the ranks of a launcher (`sslkt.distributed`), rank 0 joins; (rank, world): only that slice, into out/parts/
+                     image_cache:bool|ImageCache=False, # read decoded images held on the device (`sslkt.cache`): True makes an `ImageCache` of `imgs`
                      **kwargs, # passed to `ImageSet.dls` (e.g. num_workers)
                     )->Path|dict:
     "Features of every image of `imgs` from `teacher`, streamed batch by batch into `out/features.npy` (or one folder per output name)"
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     fn, dev = _teacher_fn(teacher)
     if shard is True: shard = (torch.distributed.get_rank(), torch.distributed.get_world_size()) if is_distributed() else False
-    if shard is False: return _result(_extract(fn, dev, imgs, out, size, bs, dtype, progress, **kwargs))
+    if shard is False: return _result(_extract(fn, dev, imgs, out, size, bs, dtype, progress, _image_cache(image_cache, imgs, size, dev), **kwargs))
     rank, world = shard
     if not 0 <= rank < world: raise ValueError(f'shard {shard}: the rank must be in 0…{world - 1}')
     items = imgs.items.reset_index(drop=True)
@@ -136,7 +149,11 @@ def extract_features(teacher, # 'hog', a torch module (e.g. `TrunkTeacher`) or a
     if launched:                                          # parts left by an interrupted run (maybe of another world size) go
         if rank == 0: shutil.rmtree(out/'parts', ignore_errors=True)
         barrier()
-    if len(rows): _extract(fn, dev, ImageSet(items.iloc[rows].reset_index(drop=True), source=imgs.source), part, size, bs, dtype, progress, **kwargs)
+    if len(rows):
+        if image_cache is True:                           # this rank decodes its own slice only
+            sub = ImageSet(items.iloc[rows].reset_index(drop=True), source=imgs.source)
+            _extract(fn, dev, sub, part, size, bs, dtype, progress, ImageCache(sub, size, dev), **kwargs)
+        else: _extract(fn, dev, imgs, part, size, bs, dtype, progress, _image_cache(image_cache, imgs, size, dev), rows, **kwargs)
     with atomic_path(part/'rows.npy') as tmp:             # written last: a part is finished when it has rows.npy
         with open(tmp, 'wb') as fh: np.save(fh, rows)
     if not launched: return part
