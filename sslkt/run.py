@@ -477,7 +477,8 @@ def run_all(preset:str|None='demo', config=None, data:str|None=None, # see `load
     run.stage('cc', stage_cc, dict(cc=asdict(cfg.cc), seed=cfg.seed), ['cluster'], parallel=True)
     inputs = ['pretext', 'cc']
     if 'hog' in cfg.eval.baselines:
-        run.stage('hog_features', partial(stage_features, teacher='hog'), dict(feats, teacher=dict(size=cfg.teacher.size, data=asdict(cfg.teacher.data))), parallel=True)
+        hog = dict(size=cfg.teacher.size, data=asdict(cfg.teacher.data), **({'cache': True} if cfg.teacher.cache else {}))
+        run.stage('hog_features', partial(stage_features, teacher='hog'), dict(feats, teacher=hog), parallel=True)
         run.stage('hog_cluster', partial(stage_cluster, features='hog_features'), dict(cluster=asdict(cfg.cluster), seed=cfg.seed), ['hog_features'])
         run.stage('hog_cc', partial(stage_cc, clusters='hog_cluster'), dict(cc=asdict(cfg.cc), seed=cfg.seed), ['hog_cluster'], parallel=True)
         inputs.append('hog_cc')
