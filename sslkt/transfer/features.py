@@ -95,7 +95,7 @@ def _image_cache(image_cache, imgs:ImageSet, size:int, dev)->ImageCache|None:
     if image_cache is True: return ImageCache(imgs, size, dev)
     if not isinstance(image_cache, ImageCache): raise TypeError(f'image_cache must be True, False or an ImageCache, got {type(image_cache).__name__}')
     if len(image_cache) != len(imgs.items) or (image_cache.imgs.items.path.values != imgs.items.path.values).any():
-        raise ValueError(f'the image cache holds {len(image_cache)} other images than the {len(imgs.items)} to extract: make it from the same ImageSet')
+        raise ValueError(f'the image cache holds {len(image_cache)} images that are not the {len(imgs.items)} to extract: make it from the same ImageSet')
     return image_cache
 
 def _extract(fn, dev, imgs:ImageSet, out:Path, size:int, bs:int, dtype:str, progress:bool, cache:ImageCache|None=None, rows=None, **kwargs)->dict:
