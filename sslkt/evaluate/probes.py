@@ -85,7 +85,7 @@ def probe_features(trunk:Trunk, imgs:ImageSet, # the trunk and the (labelled) im
     layers = list(layers)
     norm = trunk_norm(trunk, norm)     # an unknown layer fails in `LayerFeatures`, before any image is read
     d = Path(cache)/_fingerprint(trunk, imgs, size=size, norm=norm, target=target,
-                               **({} if image_cache is False else dict(images='device')))   # resampled a little differently
+                               **({} if image_cache in (False, None) else dict(images='device')))   # resampled a little differently
     if missing := [o for o in layers if not (d/o/'meta.json').exists()]:     # computed in one pass, layer by layer cached
         lf, t0 = LayerFeatures(trunk, missing, size, norm, target), time.time()
         extract_features(lf, imgs, d, size=size, bs=bs, progress=progress and is_main(), shard=True, image_cache=image_cache, **kwargs)   # split over the ranks under a launcher
@@ -229,7 +229,7 @@ def evaluate(model, # a model spec (see `trunk_from_spec`) or a `Trunk`
     if protocol == 'finetune':
         if layers: raise ValueError('fine-tuning trains the whole network: it takes no --layers')
         t0 = time.time()
-        if image_cache is not False:
+        if image_cache not in (False, None):
             from sslkt.cache import cached_dls
             dls = cached_dls(imgs if image_cache is True else image_cache, size, bs or 64, labeled=True, normalize=False, device=device)
         else: dls = imgs.dls(size=size, bs=bs or 64, labeled=True, normalize=False, device=device, **kwargs)

@@ -82,7 +82,7 @@ def cut_tiles(x:Tensor, # (B, C, H, W) images
     return windows.index_select(0, start.flatten()).view(*corners.shape[:-1], tile, tile)
 
 # %% ../../nbs/11_pretext.puzzles.ipynb #37f89b2d
-def normalize_tiles(t:Tensor, eps:float=1e-5)->Tensor:
+def normalize_tiles(t:Tensor, eps:float=1e-10)->Tensor:
     "Each tile minus its mean, over the square root of its variance + `eps` (over C×H×W), in one `layer_norm`"
     return F.layer_norm(t, t.shape[-3:], eps=eps)
 
