@@ -225,7 +225,7 @@ def sslkt_assign(clusters:str='runs/clusters', # a folder written by sslkt_clust
 # %% ../nbs/40_cli.ipynb #3088dfb5
 @call_parse
 def sslkt_eval(model:str='random:alexnet', # a trunk file or folder (sslkt_pretrain, sslkt_cc), or random:ARCH
-               protocol:str='linear', # linear, nonlinear, knn or finetune
+               protocol:str='linear', # linear, tiles (linear on 3×3 cells, averaged), nonlinear, knn or finetune
                layers:str=None, # comma-separated layers (default: conv1..conv5 for linear, conv5 otherwise)
                data:str=None, # labelled images (see sslkt_data); default: Imagenette 160
                out:str='runs/eval', # output folder (results.json, features/)
@@ -260,7 +260,7 @@ def sslkt_eval(model:str='random:alexnet', # a trunk file or folder (sslkt_pretr
     with atomic_path(path) as tmp: tmp.write_text(json.dumps([r for r in old if key(r) not in new] + recs, indent=1))
     import matplotlib; matplotlib.use('Agg')
     from sslkt.evaluate.visualize import plot_probes, show_filters
-    if protocol in ('linear', 'nonlinear', 'knn'):
+    if protocol in ('linear', 'tiles', 'nonlinear', 'knn'):
         with atomic_path(Path(out)/f'{protocol}.png') as tmp: plot_probes(json.loads(path.read_text()), protocol).savefig(tmp, dpi=90, bbox_inches='tight', format='png')
     name = ''.join(c if c.isalnum() else '_' for c in spec).strip('_')
     with atomic_path(Path(out)/f'conv1_{name}.png') as tmp: show_filters(model, title=f'{spec}: conv1').savefig(tmp, dpi=90, bbox_inches='tight', format='png')

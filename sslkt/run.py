@@ -18,9 +18,10 @@ from .utils import atomic_path, history
 from .distributed import init_distributed, is_main, barrier, broadcast_object, distrib_ctx, unwrap, alone
 
 # %% auto #0
-__all__ = ['presets', 'DataCfg', 'PretextCfg', 'TeacherCfg', 'ClusterCfg', 'CCCfg', 'EvalCfg', 'Config', 'ConfigError',
+__all__ = ['presets', 'starts', 'DataCfg', 'PretextCfg', 'TeacherCfg', 'ClusterCfg', 'CCCfg', 'EvalCfg', 'Config', 'ConfigError',
            'load_config', 'check_config', 'fingerprint', 'RunCheckpoint', 'Run', 'stage_pretext', 'stage_features',
-           'stage_cluster', 'stage_cc', 'stage_eval', 'markdown_table', 'results_table', 'write_report', 'run_all']
+           'stage_cluster', 'stage_cc', 'stage_eval', 'markdown_table', 'results_table', 'start_differences',
+           'write_report', 'run_all']
 
 # %% ../nbs/50_run.ipynb #90fcf45d
 @dataclass
@@ -34,6 +35,8 @@ class PretextCfg:
     task:str = 'jigsaw++'; arch:str = 'alexnet'; n_perms:int|None = None
     size:int = 160; crop:int = 150; tile:int = 40; jitter:int = 2; gray:float = 0.3
     epochs:int = 10; lr:float = 3e-3; bs:int = 64; fc6:int = 1024; fc7:int = 4096
+    opt:str = 'sgd'; wd:float = 5e-4   # optimiser (`sslkt.utils.optimizer`: sgd, adam) and weight decay
+    conv1_stride:int = 2   # AlexNet's conv1 stride on tiles
     cache:bool = False   # decode the images once, hold them on the device, crop there (`sslkt.cache`)
     compile_puzzles:bool = False   # make the puzzles with `torch.compile` (`JigsawCallback(compile=True)`)
     data:DataCfg = field(default_factory=DataCfg)
@@ -51,6 +54,7 @@ class ClusterCfg:
 @dataclass
 class CCCfg:
     arch:str = 'alexnet'; epochs:int = 10; lr:float = 2e-3; size:int = 128; bs:int = 64; hidden:int = 4096; uniform:bool = False
+    opt:str = 'sgd'; wd:float = 5e-4   # as pretext's
     cache:bool = False   # as pretext.cache
     data:DataCfg|None = None   # images pseudo-labelled and trained on (None: the clustered ones)
 
@@ -141,11 +145,13 @@ def check_config(cfg:Config)->dict:
     for where, v, lo in [('pretext.epochs', p.epochs, 1), ('pretext.bs', p.bs, 2), ('cc.epochs', cfg.cc.epochs, 1),
                          ('cc.bs', cfg.cc.bs, 2), ('eval.epochs', cfg.eval.epochs, 1), ('cluster.k', cfg.cluster.k, 2)]:
         if v < lo: P.append(f'{where}: must be at least {lo}, got {v}')
+    for where, o in [('pretext.opt', p.opt), ('cc.opt', cfg.cc.opt)]:
+        if o not in ('sgd', 'adam'): P.append(f"{where}: unknown optimiser {o!r}; use 'sgd' or 'adam'")
     if cfg.cc.cache and cfg.cc.uniform: P.append('cc.uniform: uniform sampling is not available with cc.cache = true')
     if p.crop > p.size: P.append(f'pretext.crop: {p.crop} does not fit in images of pretext.size {p.size}')
     if p.tile + 2*p.jitter > p.crop // 3: P.append(f'pretext.tile: {p.tile} + 2 × jitter {p.jitter} does not fit in a cell of crop // 3 = {p.crop // 3} px')
     if not P:
-        trunk = make_trunk(p.arch, **(dict(conv1_stride=2) if p.arch == 'alexnet' else {}))
+        trunk = make_trunk(p.arch, **(dict(conv1_stride=p.conv1_stride) if p.arch == 'alexnet' else {}))
         try: trunk.out_shape(p.tile)
         except RuntimeError: P.append(f'pretext.tile: {p.tile} px is too small for the layers of {p.arch}')
         if cfg.teacher.layer not in trunk.layers: P.append(f'teacher.layer: {p.arch} has no layer {cfg.teacher.layer!r}; layers: {", ".join(trunk.layers)}')
@@ -188,7 +194,7 @@ class RunCheckpoint(Callback):
         if not is_main(): return                   # under a launcher, rank 0 writes
         with atomic_path(self.path) as tmp:
             torch.save(dict(model=unwrap(self.learn.model).state_dict(), opt=self.learn.opt.state_dict(), epoch=self.epoch,
-                            history=self.rows, fingerprint=self.fp), tmp)
+                            history=self.rows, fingerprint=self.fp, movement=getattr(self.learn, 'weight_movement', None) and self.learn.weight_movement.rows), tmp)
 
 # %% ../nbs/50_run.ipynb #59913f94
 def _tty(): return sys.stdout.isatty()
@@ -263,14 +269,20 @@ def imgs(self:Run, dc:DataCfg|None, size:int|None=None):
 @patch
 def fit(self:Run, learn, epochs:int, lr, d:Path, fp:str)->pd.DataFrame:
     "fit_one_cycle (data-parallel under a launcher) with an epoch checkpoint in `d`, resumed when one of the same fingerprint is there; the history"
-    ck, start, rows = d/'checkpoint.pth', 0, []
+    from sslkt.models import save_trunk, load_trunk
+    from sslkt.utils import WeightMovement
+    ck, start, rows, moved = d/'checkpoint.pth', 0, [], []
+    trunk = unwrap(learn.model).trunk
+    if is_main() and not (d/'start.pth').exists(): save_trunk(trunk, d/'start.pth', note='the initial weights')
+    barrier()
     if ck.exists():
         s = torch.load(ck, map_location='cpu', weights_only=False)
         if s.get('fingerprint') == fp and s['epoch'] + 1 < epochs:
             learn.model.load_state_dict(s['model']); learn.create_opt(); learn.opt.load_state_dict(s['opt'])
-            start, rows = s['epoch'] + 1, s['history']
+            start, rows, moved = s['epoch'] + 1, s['history'], s.get('movement', [])
             self.log(f'  resuming at epoch {start + 1} of {epochs} from {ck}')
-    learn.add_cb(RunCheckpoint(ck, fp, rows, start))
+    w0 = {k: v for k, v in load_trunk(d/'start.pth').state_dict().items() if v.dim() == 4}
+    learn.add_cbs([WeightMovement(w0, moved, skip=start), RunCheckpoint(ck, fp, rows, start)])
     if not _tty(): learn.logger = lambda v: v[0] < start or self.log(f'  epoch {v[0] + 1}/{epochs}: ' + ' '.join(
         f'{n} {x:.4f}' for n, x in zip(learn.recorder.metric_names[1:-1], v[1:-1])) + f' ({v[-1]})')
     try:
@@ -278,8 +290,11 @@ def fit(self:Run, learn, epochs:int, lr, d:Path, fp:str)->pd.DataFrame:
             warnings.simplefilter('ignore', UserWarning)   # fastai's warning on skipped epochs
             with (learn.no_bar() if not _tty() else nullcontext()), distrib_ctx(learn):    # data-parallel under a launcher
                 learn.fit_one_cycle(epochs, lr, start_epoch=start)
-    finally: learn.remove_cb(learn.run_checkpoint)
+    finally: learn.remove_cbs([learn.run_checkpoint, learn.weight_movement])
     h = pd.DataFrame(rows, columns=['epoch', *learn.recorder.metric_names[1:-1]])
+    if is_main() and moved:
+        with atomic_path(d/'movement.csv') as tmp: pd.DataFrame(moved).round(4).to_csv(tmp, index=False)
+        self.log('  weights moved from their start (‖W−W₀‖/‖W₀‖): ' + ' '.join(f'{k} {v:.2f}' for k, v in moved[-1].items() if k != 'epoch'))
     barrier()                                   # every rank has read the checkpoint it resumed from
     if is_main():
         with atomic_path(d/'history.csv') as tmp: h.to_csv(tmp, index=False)
@@ -296,8 +311,9 @@ def stage_pretext(run:Run, d:Path, fp:str)->dict:
         from sslkt.cache import cached_dls
         dls = cached_dls(imgs, c.size, c.bs)
     else: dls = imgs.dls(size=c.size, bs=c.bs, **run.dl_kw)
-    learn = jigsaw_learner(dls, c.task, c.arch, c.n_perms, c.crop, c.tile, c.jitter, c.gray,
-                           c.fc6, c.fc7, seed=run.cfg.seed, compile_puzzles=c.compile_puzzles)
+    from sslkt.utils import optimizer
+    learn = jigsaw_learner(dls, c.task, c.arch, c.n_perms, c.crop, c.tile, c.jitter, c.gray, c.fc6, c.fc7, conv1_stride=c.conv1_stride,
+                           seed=run.cfg.seed, compile_puzzles=c.compile_puzzles, opt_func=optimizer(c.opt), wd=c.wd)
     run.log(f'  {c.task}, {c.arch}: {len(learn.dls.train_ds)} train / {len(learn.dls.valid_ds)} val images at {c.size} px, '
             f'{learn.pretext["n_perms"]} permutations, tiles {c.tile}, on {learn.dls.device}')
     h = run.fit(learn, c.epochs, c.lr, d, fp)
@@ -340,7 +356,8 @@ def stage_cc(run:Run, d:Path, fp:str, clusters:str='cluster')->dict:
     from sslkt.transfer.cc import pseudo_label_dls, cc_learner, save_cc
     c = run.cfg.cc
     dls = pseudo_label_dls(run.out/clusters/'pseudo_labels.csv', size=c.size, bs=c.bs, uniform=c.uniform, cache=c.cache, **({} if c.cache else run.dl_kw))
-    learn = cc_learner(dls, c.arch, c.size, c.hidden, seed=run.cfg.seed)
+    from sslkt.utils import optimizer
+    learn = cc_learner(dls, c.arch, c.size, c.hidden, seed=run.cfg.seed, opt_func=optimizer(c.opt), wd=c.wd)
     run.log(f'  {c.arch} on {len(dls.train_ds)} train / {len(dls.valid_ds)} val images, k={len(dls.vocab)}, at {c.size} px, on {dls.device}')
     h = run.fit(learn, c.epochs, c.lr, d, fp)
     if is_main():
@@ -353,7 +370,9 @@ def _rows(run:Run)->dict:
     "The models of the results table: name → model spec"
     c, rows = run.cfg, {}
     if 'random' in c.eval.baselines: rows['random'] = f'random:{c.cc.arch}'
-    if 'teacher' in c.eval.baselines: rows['teacher'] = str(run.out/'pretext'/'trunk.pth')
+    if 'teacher' in c.eval.baselines:
+        rows['teacher_start'] = str(run.out/'pretext'/'start.pth')     # the teacher's own initial weights
+        rows['teacher'] = str(run.out/'pretext'/'trunk.pth')
     rows['cc'] = str(run.out/'cc'/'trunk.pth')
     if 'hog' in c.eval.baselines: rows['hog_cc'] = str(run.out/'hog_cc'/'trunk.pth')
     return rows
@@ -372,7 +391,7 @@ def stage_eval(run:Run, d:Path, fp:str)->dict:
     for row, spec in _rows(run).items():
         trunk = trunk_from_spec(spec, run.cfg.seed)
         for proto in c.protocols:
-            for r in evaluate(trunk, imgs, proto, c.layers if proto == 'linear' else None, d/'features', c.size, c.epochs, c.lr,
+            for r in evaluate(trunk, imgs, proto, c.layers if proto in ('linear', 'tiles') else None, d/'features', c.size, c.epochs, c.lr,
                               seed=run.cfg.seed, progress=_tty(), image_cache=ic, **({} if c.cache else run.dl_kw)):
                 recs.append(dict(r, model=row, spec=spec))
             run.log(f"  {row:8s} {proto:9s} " + ' '.join(f"{r['layer']}={r['score']:.3f}" for r in recs if r['model'] == row and r['protocol'] == proto))
@@ -404,6 +423,13 @@ def results_table(out)->pd.DataFrame:
     t = recs.pivot_table(index='model', columns='column', values='score', sort=False)
     return t[[c for c in dict.fromkeys(recs.column)]].round(3)
 
+starts = dict(teacher='teacher_start', cc='random', hog_cc='random')   # each trained row's own initial weights
+
+def start_differences(t:pd.DataFrame)->pd.DataFrame:
+    "Each trained row of a results table minus the row of its own start (same architecture, same seed)"
+    pairs = {r: s for r, s in starts.items() if r in t.index and s in t.index}
+    return pd.DataFrame({f'{r} − {s}': t.loc[r] - t.loc[s] for r, s in pairs.items()}).T.round(3)
+
 def _plot_history(csv, title, path):
     import matplotlib.pyplot as plt
     h = pd.read_csv(csv)
@@ -429,8 +455,16 @@ def write_report(run:Run)->Path:
              f'Scores on the {R["eval"]["n_valid"]} validation images of the evaluation data '
              f'(probes trained on its {R["eval"]["n_train"]} training images); accuracy, chance {1/R["eval"]["n_classes"]:.3f}.', '',
              markdown_table(t), '',
-             'Rows: `random` the untrained target network; `teacher` the pretext trunk itself; `cc` the target network '
-             'trained on the teacher\'s clusters; `hog_cc` the same on HOG clusters.', '', '## Budget', '',
+             'Rows: `random` the untrained target network, the start of both students (same architecture and seed); '
+             '`teacher_start` the pretext trunk\'s initial weights; `teacher` the pretext trunk trained; `cc` the target '
+             'network trained on the teacher\'s clusters; `hog_cc` the same on HOG clusters.', '',
+             '## Against their own start', '', 'Each trained network minus its initial weights, probed the same way:', '',
+             markdown_table(start_differences(t)), '']
+    moved = [(n, pd.read_csv(out/n/'movement.csv')) for n in ('pretext', 'cc', 'hog_cc') if (out/n/'movement.csv').exists()]
+    if moved:
+        lines += ['How far training moved the conv kernels from their start, ‖W − W₀‖ / ‖W₀‖, after the last epoch:', '',
+                  markdown_table(pd.DataFrame({n: m.iloc[-1].drop('epoch') for n, m in moved}).T.rename_axis('stage')), '']
+    lines += ['## Budget', '',
              '| stage | settings | images | wall time |', '|---|---|---|---|']
     p, c, k = cfg.pretext, cfg.cc, cfg.cluster
     info = dict(pretext=(f'{p.task}, {p.arch}, {R["pretext"].get("n_perms")} permutations, {p.size} px, crop {p.crop}, tiles {p.tile}, {p.epochs} epochs; '
@@ -485,7 +519,8 @@ def run_all(preset:str|None='demo', config=None, data:str|None=None, # see `load
     run.stage('eval', stage_eval, dict(eval=asdict(cfg.eval), seed=cfg.seed, data_seed=cfg.data_seed), inputs, parallel=True)
     if is_main():
         with alone(): report = write_report(run)
-        log(f'\n{markdown_table(results_table(run.out))}\n')
+        t = results_table(run.out)
+        log(f'\n{markdown_table(t)}\n\nagainst their own start:\n{markdown_table(start_differences(t))}\n')
         log(f'report: {report} ({time.time() - t0:.0f} s)')
     barrier()
     return run

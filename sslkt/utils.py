@@ -4,13 +4,17 @@
 
 # %% ../nbs/01_utils.ipynb #d4bad9a8
 from __future__ import annotations
-import os, tempfile
+import os, re, tempfile
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 import pandas as pd, torch
+from fastcore.basics import store_attr
+from fastai.callback.core import Callback
 
 # %% auto #0
-__all__ = ['sslkt_home', 'atomic_path', 'mixed_precision', 'history', 'seeded']
+__all__ = ['sslkt_home', 'atomic_path', 'cpu_bf16', 'CPUAutocast', 'mixed_precision', 'history', 'WeightMovement', 'optimizer',
+           'seeded']
 
 # %% ../nbs/01_utils.ipynb #28f512b1
 def sslkt_home()->Path:
@@ -32,19 +36,74 @@ def atomic_path(path, # the file to write
         if os.path.exists(tmp): os.remove(tmp)
 
 # %% ../nbs/01_utils.ipynb #4a7ba533
+def cpu_bf16()->bool:
+    "Whether this CPU multiplies bf16 matrices natively (AVX512-BF16 or AMX): where it does not, bf16 is emulated and slower"
+    try: flags = set(re.search(r'flags\s*:\s*(.*)', Path('/proc/cpuinfo').read_text())[1].split())
+    except (OSError, TypeError): return False
+    return bool(flags & {'avx512_bf16', 'amx_bf16'})
+
+class CPUAutocast(Callback):
+    "bf16 autocast of the forward pass and the loss on the CPU (fastai's `MixedPrecision` is for CUDA); bf16 needs no loss scaling"
+    order = 10   # as fastai's MixedPrecision: after the batch is made, before the model runs
+    ctx = None
+    def before_batch(self): self.ctx = torch.autocast('cpu', dtype=torch.bfloat16); self.ctx.__enter__()
+    def _exit(self):
+        if self.ctx is not None: self.ctx.__exit__(None, None, None); self.ctx = None
+    def after_loss(self): self._exit()
+    def after_cancel_batch(self): self._exit()
+    def after_fit(self): self._exit()
+
 def mixed_precision(learn, # a fastai Learner
                     enable:bool=True, # False leaves the Learner as it is
+                    cpu:bool|None=None, # bf16 on the CPU too (None: where the CPU runs bf16 natively, see `cpu_bf16`)
                    ):
-    "bf16 autocast (fp16 where the GPU lacks bf16) when `learn`'s DataLoaders are on a CUDA device; else unchanged"
+    "bf16 autocast (fp16 where the GPU lacks bf16) on a CUDA device, bf16 on a CPU that has it natively; else unchanged"
     import fastai.callback.fp16  # Learner.to_bf16, .to_fp16
     dev = learn.dls.device
-    if not enable or dev is None or torch.device(dev).type != 'cuda': return learn
+    if not enable: return learn
+    if dev is None or torch.device(dev).type == 'cpu':
+        return learn.add_cb(CPUAutocast()) if (cpu_bf16() if cpu is None else cpu) else learn
+    if torch.device(dev).type != 'cuda': return learn
     return learn.to_bf16() if torch.cuda.is_bf16_supported() else learn.to_fp16()
 
 def history(learn)->pd.DataFrame:
     "The recorder's per-epoch values (losses and metrics) as a table"
     return pd.DataFrame([[i, *map(float, v)] for i, v in enumerate(learn.recorder.values)],
                         columns=['epoch', *learn.recorder.metric_names[1:-1]])
+
+# %% ../nbs/01_utils.ipynb #527bd029
+class WeightMovement(Callback):
+    "After every epoch, ‖W − W₀‖ / ‖W₀‖ of each stage's conv kernels: how far training has moved the trunk from its start"
+    order, run_valid = 55, False    # before the epoch checkpoints (order 60) save the table
+    def __init__(self, start:dict|None=None, # the trunk's starting `state_dict` (default: its weights when the first fit begins)
+                 rows:list|None=None, # rows of earlier epochs (a resumed fit), extended in place
+                 attr:str='trunk', # the model's attribute holding the trunk (the model itself if it has none)
+                 skip:int=0, # epochs before this one are not recorded (skipped on resume)
+                ): store_attr(); self.rows = [] if rows is None else rows
+    def _kernels(self):
+        m = getattr(self.learn.model, 'module', self.learn.model)        # unwrapped under DDP
+        return {k: v.detach().float() for k, v in getattr(m, self.attr, m).state_dict().items() if v.dim() == 4}
+    def before_fit(self):
+        if self.start is None: self.start = {k: v.clone() for k, v in self._kernels().items()}
+    def after_epoch(self):
+        if self.epoch < self.skip: return
+        moved, norm = {}, {}
+        for k, v in self._kernels().items():
+            s = k.split('.')[0]; w0 = self.start[k].to(v.device).float()
+            moved[s] = moved.get(s, 0.) + float((v - w0).pow(2).sum()); norm[s] = norm.get(s, 0.) + float(w0.pow(2).sum())
+        self.rows.append(dict(epoch=self.epoch, **{s: (moved[s] / norm[s])**0.5 for s in moved}))
+    @property
+    def table(self)->pd.DataFrame: return pd.DataFrame(self.rows)
+
+# %% ../nbs/01_utils.ipynb #049cf6f4
+def optimizer(name:str='sgd', # 'sgd' (with momentum, as the paper's Caffe solver) or 'adam'
+              mom:float=0.9, # SGD's momentum (one-cycle training cycles it around this)
+             ):
+    "A fastai optimiser function by name, for `Learner(opt_func=...)`"
+    from fastai.optimizer import SGD, Adam
+    if name == 'sgd': return partial(SGD, mom=mom)
+    if name == 'adam': return Adam
+    raise ValueError(f"unknown optimiser {name!r}: use 'sgd' or 'adam'")
 
 # %% ../nbs/01_utils.ipynb #fda4a11e
 @contextmanager

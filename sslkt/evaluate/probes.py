@@ -55,14 +55,20 @@ class LayerFeatures(nn.Module):
     def __init__(self, trunk:Trunk, layers:list, # layer names, e.g. ['conv1', ..., 'conv5']
                  size:int, # input side (sizes the grids)
                  norm:str|None='auto', # input normalisation (see `trunk_norm`: by default the trunk's own)
-                 target:int=9000):
+                 target:int=9000,
+                 tiles:int=1, # >1: cut each image into tiles×tiles cells, run the trunk on each (normalised alone), average
+                ):
         super().__init__()
         if bad := [o for o in layers if o not in trunk.layers]: raise ValueError(f'{trunk.arch} has no layer {bad}; its layers: {trunk.layers}')
-        store_attr('trunk,layers,size,target'); self.norm = trunk_norm(trunk, norm)
-        self.grids = {o: probe_grid(c, h, target) for o in layers for c, h, _ in [trunk.out_shape(size, o)]}
+        store_attr('trunk,layers,size,target,tiles'); self.norm = trunk_norm(trunk, norm)
+        self.grids = {o: probe_grid(c, h, target) for o in layers for c, h, _ in [trunk.out_shape(size // tiles, o)]}
     def forward(self, x):
+        B, n = len(x), self.tiles
+        if n > 1:   # (B, 3, S, S) → (B·n², 3, S/n, S/n): the cells of each image, row by row
+            t = x.shape[-1] // n
+            x = x[..., :n*t, :n*t].unflatten(2, (n, t)).unflatten(4, (n, t)).permute(0, 2, 4, 1, 3, 5).flatten(0, 2)
         fs = self.trunk.forward_to(normalize_images(x, self.norm), self.layers)
-        return {o: F.adaptive_avg_pool2d(fs[o], self.grids[o]).flatten(1) for o in self.layers}
+        return {o: F.adaptive_avg_pool2d(fs[o], self.grids[o]).flatten(1).unflatten(0, (B, -1)).mean(1) for o in self.layers}
 
 # %% ../../nbs/30_evaluate.probes.ipynb #a14eeaa0
 def _fingerprint(trunk:Trunk, imgs:ImageSet, **settings)->str:
@@ -77,6 +83,7 @@ def probe_features(trunk:Trunk, imgs:ImageSet, # the trunk and the (labelled) im
                    size:int=128, # images are resized (centre crop) to this side
                    norm:str|None='auto', # input normalisation (default: the trunk's own)
                    target:int=9000, # values per layer after pooling
+                   tiles:int=1, # >1: features averaged over a tiles×tiles grid of cells (see `LayerFeatures`)
                    bs:int=64, progress:bool=True,
                    image_cache=False, # read the images from an `ImageCache` (True: make one) held on the device
                    **kwargs, # passed to `ImageSet.dl` (e.g. num_workers)
@@ -84,13 +91,13 @@ def probe_features(trunk:Trunk, imgs:ImageSet, # the trunk and the (labelled) im
     "Folder of each layer's pooled features (features.npy, items.csv), computed in one pass or read from `cache`"
     layers = list(layers)
     norm = trunk_norm(trunk, norm)     # an unknown layer fails in `LayerFeatures`, before any image is read
-    d = Path(cache)/_fingerprint(trunk, imgs, size=size, norm=norm, target=target,
+    d = Path(cache)/_fingerprint(trunk, imgs, size=size, norm=norm, target=target, **({} if tiles == 1 else dict(tiles=tiles)),
                                **({} if image_cache in (False, None) else dict(images='device')))   # resampled a little differently
     if missing := [o for o in layers if not (d/o/'meta.json').exists()]:     # computed in one pass, layer by layer cached
-        lf, t0 = LayerFeatures(trunk, missing, size, norm, target), time.time()
+        lf, t0 = LayerFeatures(trunk, missing, size, norm, target, tiles), time.time()
         extract_features(lf, imgs, d, size=size, bs=bs, progress=progress and is_main(), shard=True, image_cache=image_cache, **kwargs)   # split over the ranks under a launcher
         for o in missing if is_main() else []:
-            meta = dict(arch=trunk.arch, layer=o, size=size, norm=lf.norm, grid=lf.grids[o], n=len(imgs), seconds=round(time.time() - t0, 1))
+            meta = dict(arch=trunk.arch, layer=o, size=size, norm=lf.norm, grid=lf.grids[o], tiles=tiles, n=len(imgs), seconds=round(time.time() - t0, 1))
             with atomic_path(d/o/'meta.json') as tmp: tmp.write_text(json.dumps(meta, indent=1))
         barrier()                  # every rank sees the same cache next time
     return {o: d/o for o in layers}
@@ -200,13 +207,14 @@ def finetune_learner(trunk:Trunk, dls, # labelled, unnormalised DataLoaders (`Im
 
 # %% ../../nbs/30_evaluate.probes.ipynb #2dcb7cb9
 protocols = dict(linear=dict(epochs=10, lr=1e-3), nonlinear=dict(epochs=10, lr=1e-3, hidden=2048),
-                 knn=dict(k=20), finetune=dict(epochs=5, lr=1e-3))
+                 knn=dict(k=20), finetune=dict(epochs=5, lr=1e-3),
+                 tiles=dict(epochs=10, lr=1e-3, tiles=3))   # linear, on features averaged over the 3×3 cells (a jigsaw trunk's input)
 
 def _score(metric, value): return {'metric': metric, 'score': value, metric: value}
 
 def evaluate(model, # a model spec (see `trunk_from_spec`) or a `Trunk`
              imgs:ImageSet, # labelled images: the probes train on the training split, score on the validation split
-             protocol:str='linear', # linear, nonlinear, knn or finetune
+             protocol:str='linear', # linear, tiles (linear on 3×3 cells, averaged), nonlinear, knn or finetune
              layers:list|None=None, # linear: default conv1…conv5; nonlinear and knn: conv5
              cache:str|Path|None=None, # feature cache folder (default: $SSLKT_HOME/probe_features)
              size:int=128, # image side
@@ -237,10 +245,11 @@ def evaluate(model, # a model spec (see `trunk_from_spec`) or a `Trunk`
         with seeded(seed), (learn.no_bar() if not progress else nullcontext()), distrib_ctx(learn): learn.fit_one_cycle(epochs, slice(lr/10, lr))
         h = history(learn)
         return [dict(base, layer='all', **_score(h.columns[-1], float(h.iloc[-1, -1])), epochs=epochs, lr=lr, seconds=round(time.time() - t0, 1))]
-    layers = list(layers or (['conv1', 'conv2', 'conv3', 'conv4', 'conv5'] if protocol == 'linear' else ['conv5']))
+    layers = list(layers or (['conv1', 'conv2', 'conv3', 'conv4', 'conv5'] if protocol in ('linear', 'tiles') else ['conv5']))
     from sslkt.utils import sslkt_home
     t0 = time.time()
-    dirs = probe_features(trunk, imgs, cache or sslkt_home()/'probe_features', layers, size, norm, progress=progress, image_cache=image_cache, **kwargs)
+    dirs = probe_features(trunk, imgs, cache or sslkt_home()/'probe_features', layers, size, norm, tiles=p.get('tiles', 1),
+                          progress=progress, image_cache=image_cache, **kwargs)
     t_feat, res = time.time() - t0, []
     for o in layers:
         t0 = time.time()

@@ -70,6 +70,7 @@ def jigsaw_learner(dls, # unlabeled DataLoaders (`ImageSet.dls(labeled=False)`) 
                    n_perms:int|None=None, # size of the permutation set (default: the task's)
                    crop:int=255, tile:int=64, jitter:int=2, gray:float=0.3, # see `make_puzzles`
                    fc6:int=1024, fc7:int=4096, # widths of the context-free network
+                   conv1_stride:int=2, # AlexNet's conv1 stride (2: the paper's, for 64-px tiles; 1 keeps 4×4 maps at conv3–conv5 on ~26-px tiles)
                    seed:int=0, # seed of the permutation set, the initial weights and the puzzles
                    use_amp:bool=True, # bf16 (or fp16) autocast when the DataLoaders are on a GPU
                    compile_puzzles:bool=False, # make the puzzles with `torch.compile` (see `JigsawCallback`)
@@ -80,7 +81,7 @@ def jigsaw_learner(dls, # unlabeled DataLoaders (`ImageSet.dls(labeled=False)`) 
     t = tasks[task]
     perms = permutations(n_perms or t['n_perms'], seed)
     with seeded(seed):
-        trunk = make_trunk(arch, **(dict(conv1_stride=2) if arch == 'alexnet' else {}))
+        trunk = make_trunk(arch, **(dict(conv1_stride=conv1_stride) if arch == 'alexnet' else {}))
         model = JigsawNet(trunk, len(perms), tile, fc6, fc7)
     trunk.norm = 'per_image'   # it sees tiles normalised each by its own mean and std
     cb = JigsawCallback(perms, crop, tile, jitter, gray, t['max_replace'], seed, compile_puzzles)
