@@ -18,10 +18,10 @@ from .utils import atomic_path, history
 from .distributed import init_distributed, is_main, barrier, broadcast_object, distrib_ctx, unwrap, alone
 
 # %% auto #0
-__all__ = ['presets', 'starts', 'DataCfg', 'PretextCfg', 'TeacherCfg', 'ClusterCfg', 'CCCfg', 'EvalCfg', 'Config', 'ConfigError',
-           'load_config', 'check_config', 'fingerprint', 'RunCheckpoint', 'Run', 'stage_pretext', 'stage_features',
-           'stage_cluster', 'stage_cc', 'stage_eval', 'markdown_table', 'results_table', 'start_differences',
-           'write_report', 'run_all']
+__all__ = ['presets', 'limits', 'starts', 'DataCfg', 'PretextCfg', 'TeacherCfg', 'ClusterCfg', 'CCCfg', 'EvalCfg', 'Config',
+           'ConfigError', 'load_config', 'check_config', 'fingerprint', 'RunCheckpoint', 'Run', 'stage_pretext',
+           'stage_features', 'stage_cluster', 'stage_cc', 'stage_eval', 'markdown_table', 'results_table',
+           'start_differences', 'write_report', 'run_all']
 
 # %% ../nbs/50_run.ipynb #90fcf45d
 @dataclass
@@ -133,28 +133,57 @@ def _arch_problem(arch, where):
     if arch in ('alexnet', 'vgg16') or ('resne' in arch and hasattr(torchvision.models, arch)): return []
     return [f'{where}: unknown architecture {arch!r}; use alexnet, vgg16 or a torchvision ResNet (resnet18, resnet50, ...)']
 
+limits = {  # every number of a configuration: (lowest, highest, lowest excluded); data.* for each stage's data section
+    'seed': (0, None, False), 'data_seed': (0, None, False), 'workers': (0, None, False),
+    'pretext.n_perms': (2, None, False), 'pretext.size': (3, None, False), 'pretext.crop': (3, None, False), 'pretext.tile': (1, None, False),
+    'pretext.jitter': (0, None, False), 'pretext.gray': (0, 1, False), 'pretext.epochs': (1, None, False), 'pretext.lr': (0, None, True),
+    'pretext.bs': (2, None, False), 'pretext.fc6': (1, None, False), 'pretext.fc7': (1, None, False), 'pretext.wd': (0, None, False),
+    'pretext.conv1_stride': (1, None, False), 'teacher.size': (1, None, False),
+    'cluster.k': (2, None, False), 'cluster.d': (0, None, False), 'cluster.niter': (1, None, False), 'cluster.nredo': (1, None, False),
+    'cc.epochs': (1, None, False), 'cc.lr': (0, None, True), 'cc.size': (1, None, False), 'cc.bs': (2, None, False),
+    'cc.hidden': (1, None, False), 'cc.wd': (0, None, False), 'eval.size': (1, None, False), 'eval.epochs': (1, None, False),
+    'eval.lr': (0, None, True), 'data.n_train': (1, None, False), 'data.n_valid': (1, None, False)}
+
+def _range_problems(obj, where:str='')->list:
+    "Every number of the dataclass `obj` (and of those inside it) outside `limits` or not finite"
+    P = []
+    for f in fields(obj):
+        v, name = getattr(obj, f.name), f'{where}{f.name}'
+        if hasattr(v, '__dataclass_fields__'): P += _range_problems(v, name + '.'); continue
+        if isinstance(v, bool) or not isinstance(v, (int, float)): continue
+        key = name if name in limits else '.'.join(name.split('.')[-2:])
+        lo, hi, open_lo = limits.get(key, (None, None, False))
+        if v != v or v in (float('inf'), float('-inf')): P.append(f'{name}: must be a finite number, got {v}')
+        elif lo is not None and (v <= lo if open_lo else v < lo): P.append(f'{name}: must be {"greater than" if open_lo else "at least"} {lo}, got {v}')
+        elif hi is not None and v > hi: P.append(f'{name}: must be at most {hi}, got {v}')
+    return P
+
+def _size_problem(arch:str, size:int, where:str, **kwargs)->list:
+    "A problem if images of `size` px are too small for every layer of `arch`"
+    from sslkt.models import make_trunk
+    try: make_trunk(arch, **kwargs).out_shape(size)
+    except RuntimeError: return [f'{where}: {size} px is too small for the layers of {arch}']
+    return []
+
 def check_config(cfg:Config)->dict:
     "Raise a `ConfigError` listing every problem of `cfg`; return the scanned items of each data source"
     from sslkt.data import scan_images
     from sslkt.models import make_trunk
     from sslkt.pretext.train import tasks
     from sslkt.evaluate.probes import protocols
-    P, p, scans = [], cfg.pretext, {}
+    P, p, scans = _range_problems(cfg), cfg.pretext, {}
     if p.task not in tasks: P.append(f"pretext.task: unknown {p.task!r}; use 'jigsaw' or 'jigsaw++'")
     P += _arch_problem(p.arch, 'pretext.arch') + _arch_problem(cfg.cc.arch, 'cc.arch')
-    for where, v, lo in [('pretext.epochs', p.epochs, 1), ('pretext.bs', p.bs, 2), ('cc.epochs', cfg.cc.epochs, 1),
-                         ('cc.bs', cfg.cc.bs, 2), ('eval.epochs', cfg.eval.epochs, 1), ('cluster.k', cfg.cluster.k, 2)]:
-        if v < lo: P.append(f'{where}: must be at least {lo}, got {v}')
     for where, o in [('pretext.opt', p.opt), ('cc.opt', cfg.cc.opt)]:
         if o not in ('sgd', 'adam'): P.append(f"{where}: unknown optimiser {o!r}; use 'sgd' or 'adam'")
     if cfg.cc.cache and cfg.cc.uniform: P.append('cc.uniform: uniform sampling is not available with cc.cache = true')
     if p.crop > p.size: P.append(f'pretext.crop: {p.crop} does not fit in images of pretext.size {p.size}')
     if p.tile + 2*p.jitter > p.crop // 3: P.append(f'pretext.tile: {p.tile} + 2 × jitter {p.jitter} does not fit in a cell of crop // 3 = {p.crop // 3} px')
     if not P:
-        trunk = make_trunk(p.arch, **(dict(conv1_stride=p.conv1_stride) if p.arch == 'alexnet' else {}))
-        try: trunk.out_shape(p.tile)
-        except RuntimeError: P.append(f'pretext.tile: {p.tile} px is too small for the layers of {p.arch}')
-        if cfg.teacher.layer not in trunk.layers: P.append(f'teacher.layer: {p.arch} has no layer {cfg.teacher.layer!r}; layers: {", ".join(trunk.layers)}')
+        kw = dict(conv1_stride=p.conv1_stride) if p.arch == 'alexnet' else {}
+        P += _size_problem(p.arch, p.tile, 'pretext.tile', **kw) + _size_problem(p.arch, cfg.teacher.size, 'teacher.size', **kw)
+        P += _size_problem(cfg.cc.arch, cfg.cc.size, 'cc.size') + _size_problem(cfg.cc.arch, cfg.eval.size, 'eval.size')
+        if cfg.teacher.layer not in (layers := make_trunk(p.arch, **kw).layers): P.append(f'teacher.layer: {p.arch} has no layer {cfg.teacher.layer!r}; layers: {", ".join(layers)}')
     if bad := [o for o in cfg.eval.protocols if o not in protocols]: P.append(f'eval.protocols: unknown {bad}; use {", ".join(protocols)}')
     if bad := [o for o in (cfg.eval.layers or []) if o not in ('conv1', 'conv2', 'conv3', 'conv4', 'conv5')]: P.append(f'eval.layers: unknown {bad}; use conv1 … conv5')
     if bad := [o for o in cfg.eval.baselines if o not in ('random', 'teacher', 'hog')]: P.append(f'eval.baselines: unknown {bad}; use random, teacher, hog')

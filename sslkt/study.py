@@ -11,28 +11,35 @@ from .run import Run, run_all, load_config, markdown_table, _merge
 from .utils import atomic_path
 
 # %% auto #0
-__all__ = ['scales', 'teachers', 'row_order', 'mean_std_table', 'supervised_run', 'supervised_scores', 'study']
+__all__ = ['scales', 'teachers', 'row_order', 'paired', 'mean_std_table', 'paired_differences', 'supervised_run',
+           'supervised_scores', 'study']
 
 # %% ../nbs/51_study.ipynb #4c0f7696
 scales = dict(
-    smoke=dict(preset='smoke', n_perms=(10, 10), deep='resnet18', ks=[3, 5], supervised_epochs=2,
+    smoke=dict(preset='smoke', runs=['jigsaw', 'jigsawpp', 'deep'], n_perms=(10, 10), deep='resnet18', ks=[3, 5], supervised_epochs=2,
                config=dict(pretext=dict(epochs=1), cc=dict(epochs=1), eval=dict(epochs=2, layers=['conv1', 'conv5']))),
-    cpu=dict(preset='demo', n_perms=(100, 100), deep='resnet18', ks=[10, 50, 200], supervised_epochs=10, config={}),
-    gpu=dict(preset='imagenette', n_perms=(100, 701), deep='vgg16', ks=[50, 200, 1000], supervised_epochs=30,
+    cpu=dict(preset='demo', runs=['demo'], n_perms=(100, 100), deep='resnet18', ks=None, supervised_epochs=10, config={}),
+    gpu=dict(preset='imagenette', runs=['jigsaw', 'jigsawpp', 'deep'], n_perms=(100, 701), deep='vgg16', ks=[50, 200, 1000], supervised_epochs=30,
              config=dict(pretext=dict(size=96, crop=90, tile=26, epochs=60, bs=256), teacher=dict(size=96),
                          cc=dict(size=96, epochs=30), eval=dict(size=96, epochs=15))),
 )
 
 teachers = {  # run name: (its config on top of the scale's, {row of its results table: row of the study})
+    'demo':     (lambda s: {},   # the preset itself: the rows of `sslkt_run`'s table
+                 {'random': 'random', 'teacher_start': 'Jigsaw++ AlexNet (start)', 'teacher': 'Jigsaw++ AlexNet',
+                  'cc': 'CC ← Jigsaw++ AlexNet', 'hog_cc': 'CC ← HOG'}),
     'jigsaw':   (lambda s: dict(pretext=dict(task='jigsaw', n_perms=s['n_perms'][0]), eval=dict(baselines=['random', 'teacher', 'hog'])),
-                 {'random': 'random', 'teacher': 'Jigsaw AlexNet', 'cc': 'CC ← Jigsaw AlexNet', 'hog_cc': 'CC ← HOG'}),
+                 {'random': 'random', 'teacher_start': 'Jigsaw AlexNet (start)', 'teacher': 'Jigsaw AlexNet', 'cc': 'CC ← Jigsaw AlexNet', 'hog_cc': 'CC ← HOG'}),
     'jigsawpp': (lambda s: dict(pretext=dict(task='jigsaw++', n_perms=s['n_perms'][1]), eval=dict(baselines=['teacher'])),
-                 {'teacher': 'Jigsaw++ AlexNet', 'cc': 'CC ← Jigsaw++ AlexNet'}),
+                 {'teacher_start': 'Jigsaw++ AlexNet (start)', 'teacher': 'Jigsaw++ AlexNet', 'cc': 'CC ← Jigsaw++ AlexNet'}),
     'deep':     (lambda s: dict(pretext=dict(task='jigsaw++', n_perms=s['n_perms'][1], arch=s['deep']), eval=dict(baselines=[])),
                  {'cc': 'CC ← Jigsaw++ {deep}'}),
 }
-row_order = ['random', 'supervised', 'Jigsaw AlexNet', 'Jigsaw++ AlexNet', 'CC ← Jigsaw AlexNet', 'CC ← Jigsaw++ AlexNet',
-             'CC ← Jigsaw++ {deep}', 'CC ← HOG']
+row_order = ['random', 'supervised', 'Jigsaw AlexNet (start)', 'Jigsaw AlexNet', 'Jigsaw++ AlexNet (start)', 'Jigsaw++ AlexNet',
+             'CC ← Jigsaw AlexNet', 'CC ← Jigsaw++ AlexNet', 'CC ← Jigsaw++ {deep}', 'CC ← HOG']
+# each trained row and its own start (same architecture, same seed): the study reports their differences seed by seed
+paired = {'Jigsaw AlexNet': 'Jigsaw AlexNet (start)', 'Jigsaw++ AlexNet': 'Jigsaw++ AlexNet (start)', 'CC ← Jigsaw AlexNet': 'random',
+          'CC ← Jigsaw++ AlexNet': 'random', 'CC ← Jigsaw++ {deep}': 'random', 'CC ← HOG': 'random'}
 
 # %% ../nbs/51_study.ipynb #d4c002fa
 def mean_std_table(per_seed:pd.DataFrame)->pd.DataFrame:
@@ -43,6 +50,13 @@ def mean_std_table(per_seed:pd.DataFrame)->pd.DataFrame:
     cols = list(dict.fromkeys(per_seed.column))
     return pd.DataFrame({c: [fmt(r, c) for r in m.index] for c in cols}, index=m.index)
 
+def paired_differences(per_seed:pd.DataFrame, pairs:dict|None=None)->pd.DataFrame:
+    "A long table (row, seed, column, score) of each trained row minus its start (`paired`), in the seeds that have both"
+    pairs, w = pairs or paired, per_seed.pivot_table(index=['seed', 'column'], columns='row', values='score')
+    out = [pd.DataFrame(dict(row=f'{r} − {s}', seed=w.index.get_level_values(0), column=w.index.get_level_values(1), score=(w[r] - w[s]).values))
+           for r, s in pairs.items() if r in w and s in w]
+    return pd.concat(out).dropna(subset=['score']) if out else per_seed.iloc[:0][['row', 'seed', 'column', 'score']]
+
 # %% ../nbs/51_study.ipynb #5ad5d706
 def supervised_run(run:Run, epochs:int, seed:int)->Path:
     "A target network trained on the true labels (the ceiling of the table): `run.out/trunk.pth`, written once"
@@ -51,7 +65,8 @@ def supervised_run(run:Run, epochs:int, seed:int)->Path:
     from sslkt.transfer.cc import cc_learner, save_cc
     c = run.cfg.cc
     dls = run.imgs(run.cfg.teacher.data).dls(size=c.size, bs=c.bs, labeled=True, **run.dl_kw)
-    learn = cc_learner(dls, c.arch, c.size, c.hidden, seed=seed)
+    from sslkt.utils import optimizer
+    learn = cc_learner(dls, c.arch, c.size, c.hidden, seed=seed, opt_func=optimizer(c.opt), wd=c.wd)
     run.log(f'supervised: {c.arch} on {len(dls.train_ds)} labelled images, {epochs} epochs'); t0 = time.time()
     with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, c.lr)
     save_cc(learn, run.out, labels='true labels', epochs=epochs, seed=seed, accuracy=float(learn.recorder.values[-1][-1]))
@@ -82,7 +97,8 @@ def study(scale:str='cpu', # 'smoke', 'cpu' or 'gpu' (see `scales`)
     s, out, recs, t0 = scales[scale], Path(out), [], time.time()
     base = _merge(s['config'], config or {})
     for seed in seeds:
-        for name, (cfg_fn, rows) in teachers.items():
+        for name in s['runs']:
+            cfg_fn, rows = teachers[name]
             cfg = _merge(_merge(base, cfg_fn(s)), dict(seed=seed))
             log(f'== {name}, seed {seed}')
             d = out/f'{name}_s{seed}'
@@ -98,7 +114,10 @@ def study(scale:str='cpu', # 'smoke', 'cpu' or 'gpu' (see `scales`)
     with atomic_path(out/'study.csv') as tmp: per_seed.to_csv(tmp, index=False)
     order = [r.format(deep=s['deep']) for r in row_order]
     table = mean_std_table(per_seed).reindex([r for r in order if r in set(per_seed.row)])
+    diffs = paired_differences(per_seed, {r.format(deep=s['deep']): o for r, o in paired.items()})
+    with atomic_path(out/'differences.csv') as tmp: diffs.to_csv(tmp, index=False)
     ks, kf = None, out/'k_study.csv'
+    k_study = k_study and bool(s['ks']) and 'jigsawpp' in s['runs']
     if k_study and kf.exists() and pd.read_csv(kf).k.tolist() == list(s['ks']):
         ks = pd.read_csv(kf); log('k study: done in an earlier run, skipped')
     elif k_study:
@@ -114,6 +133,8 @@ def study(scale:str='cpu', # 'smoke', 'cpu' or 'gpu' (see `scales`)
     lines = [f'# The study: scale {scale}, seeds {list(seeds)}', '',
              f'Accuracy on the evaluation images (mean ± std over seeds where there are several); {time.time() - t0:.0f} s in all.', '',
              markdown_table(table.rename_axis('model'))]
+    if len(diffs): lines += ['', '## Against their own start', '', 'Each trained network minus its initial weights (same architecture, '
+                             'same seed), seed by seed, then mean ± std:', '', markdown_table(mean_std_table(diffs).rename_axis('difference'))]
     if ks is not None: lines += ['', '## Number of clusters (Jigsaw++ AlexNet teacher)', '', markdown_table(ks.set_index('k'))]
     with atomic_path(out/'study.md') as tmp: tmp.write_text('\n'.join(lines) + '\n')
     log(f'study: {out/"study.md"} ({time.time() - t0:.0f} s)')

@@ -1,0 +1,48 @@
+"""Every number of a run's configuration is checked before any work: each invalid value is reported naming its field."""
+import math
+from dataclasses import fields
+import pytest
+from sslkt.run import Config, ConfigError, load_config, check_config, limits
+
+def numeric_fields(cls=Config, prefix=''):
+    "(dotted name, type) of every int or float field of the configuration, data sections included"
+    import sslkt.run as r
+    for f in fields(cls):
+        kinds = [t.strip() for t in str(f.type).split('|')]
+        sub = next((t for t in kinds if t.endswith('Cfg')), None)
+        if sub: yield from numeric_fields(getattr(r, sub), f'{prefix}{f.name}.')
+        elif 'int' in kinds or 'float' in kinds: yield f'{prefix}{f.name}', 'int' if 'int' in kinds else 'float'
+
+def nested(name, v):
+    d = v
+    for k in reversed(name.split('.')): d = {k: d}
+    return d
+
+FIELDS = list(numeric_fields())
+
+def test_every_number_has_limits():
+    for name, _ in FIELDS:
+        key = name if name in limits else '.'.join(name.split('.')[-2:])
+        assert key in limits, f'{name} has no limits'
+
+@pytest.mark.parametrize('name,kind', FIELDS)
+def test_invalid_numbers_are_named(name, kind):
+    lo = limits[name if name in limits else '.'.join(name.split('.')[-2:])][0]
+    bad = [-1, 'x'] + ([float('nan'), float('inf')]) + ([0] if lo and lo >= 1 else [])
+    if name == 'pretext.gray': bad += [1.5]
+    for v in bad:
+        with pytest.raises(ConfigError) as e:
+            check_config(load_config('smoke', nested(name, v)))
+        assert any(p.startswith(f'config.{name}:') or p.startswith(f'{name}:') for p in e.value.problems), (name, v, e.value.problems)
+
+def test_all_problems_at_once():
+    with pytest.raises(ConfigError) as e:
+        check_config(load_config('smoke', dict(pretext=dict(lr=-0.5, gray=2.0), cc=dict(size=0), eval=dict(data=dict(n_train=0)))))
+    assert sorted(p.split(':')[0] for p in e.value.problems) == ['cc.size', 'eval.data.n_train', 'pretext.gray', 'pretext.lr']
+
+def test_sizes_too_small_for_the_network():
+    for cfg, field in [(dict(cc=dict(size=20)), 'cc.size'), (dict(eval=dict(size=20)), 'eval.size'), (dict(teacher=dict(size=8)), 'teacher.size')]:
+        with pytest.raises(ConfigError, match=field): check_config(load_config('smoke', cfg))
+
+def test_presets_are_valid():
+    for p in ('demo', 'smoke', 'imagenette'): check_config(load_config(p))
