@@ -4,15 +4,28 @@
 
 # %% ../nbs/40_cli.ipynb #9c9b78a3
 from __future__ import annotations
-import json, warnings
+import functools, json, os, sys, warnings
 from json import dumps
 from pathlib import Path
 from fastcore.script import call_parse, store_true
 warnings.filterwarnings('ignore', message='.*torch.jit.script.*', category=FutureWarning)   # fastai's import-time noise
 
 # %% auto #0
-__all__ = ['format_summary', 'sslkt_data', 'sslkt_permutations', 'sslkt_pretrain', 'sslkt_features', 'sslkt_cluster', 'sslkt_cc',
-           'sslkt_assign', 'sslkt_eval', 'sslkt_run']
+__all__ = ['user_errors', 'format_summary', 'sslkt_data', 'sslkt_permutations', 'sslkt_pretrain', 'sslkt_features',
+           'sslkt_cluster', 'sslkt_cc', 'sslkt_assign', 'sslkt_eval', 'sslkt_run']
+
+# %% ../nbs/40_cli.ipynb #ue0cd001
+def user_errors(f):
+    "Under `@call_parse`: a user error in `f` prints `f: what is wrong` on stderr and exits 2 (`SSLKT_DEBUG=1`: the stack)"
+    @functools.wraps(f)
+    def _f(*args, **kwargs):
+        try: return f(*args, **kwargs)
+        except Exception as e:
+            from sslkt.run import ConfigError, RunError
+            if os.environ.get('SSLKT_DEBUG') or not isinstance(e, (ConfigError, RunError, FileNotFoundError, ValueError)): raise
+            print(f'{f.__name__}: {e}', file=sys.stderr)
+            sys.exit(2)
+    return _f
 
 # %% ../nbs/40_cli.ipynb #eddb70d4
 def format_summary(s:dict)->str:
@@ -32,6 +45,7 @@ def format_summary(s:dict)->str:
 
 # %% ../nbs/40_cli.ipynb #4371386b
 @call_parse
+@user_errors
 def sslkt_data(data:str=None, # image folder (train/ and val/ class folders, or flat) or CSV; default: Imagenette 160
                size:int=None, # count images with a side smaller than this (they would be upscaled)
                label_col:str='label', # CSV column with labels
@@ -44,6 +58,7 @@ def sslkt_data(data:str=None, # image folder (train/ and val/ class folders, or 
 
 # %% ../nbs/40_cli.ipynb #fb344736
 @call_parse
+@user_errors
 def sslkt_permutations(n:int=1000, # number of permutations
                        seed:int=0, # seed of the greedy choice
                        out:str=None, # also write the set to this .npy file
@@ -57,6 +72,7 @@ def sslkt_permutations(n:int=1000, # number of permutations
 
 # %% ../nbs/40_cli.ipynb #386be99f
 @call_parse
+@user_errors
 def sslkt_pretrain(out:str='runs/pretext', # output folder (trunk.pth, history.csv, checkpoint.pth)
                    task:str='jigsaw++', # jigsaw or jigsaw++
                    arch:str='alexnet', # alexnet, vgg16 or a torchvision ResNet (resnet18, ...)
@@ -97,6 +113,7 @@ def sslkt_pretrain(out:str='runs/pretext', # output folder (trunk.pth, history.c
 
 # %% ../nbs/40_cli.ipynb #6db3abaf
 @call_parse
+@user_errors
 def sslkt_features(out:str='runs/features', # output folder (features.npy, items.csv, teacher.json)
                    teacher:str='hog', # 'hog', a trunk file or folder (e.g. sslkt_pretrain's --out), or 'random:ARCH'
                    layer:str='conv5', # trunk layer to read
@@ -130,6 +147,7 @@ def sslkt_features(out:str='runs/features', # output folder (features.npy, items
 
 # %% ../nbs/40_cli.ipynb #949da7ff
 @call_parse
+@user_errors
 def sslkt_cluster(out:str='runs/clusters', # output folder
                   features:str=None, # a folder written by sslkt_features (default: runs/features unless --teacher)
                   teacher:str=None, # or compute the features first with this teacher (see sslkt_features)
@@ -176,6 +194,7 @@ def sslkt_cluster(out:str='runs/clusters', # output folder
 
 # %% ../nbs/40_cli.ipynb #107dd8e5
 @call_parse
+@user_errors
 def sslkt_cc(labels:str='runs/clusters', # pseudo_labels.csv, or the sslkt_cluster folder holding it
              out:str='runs/cc', # output folder (trunk.pth, history.csv)
              arch:str='alexnet', # target architecture
@@ -209,6 +228,7 @@ def sslkt_cc(labels:str='runs/clusters', # pseudo_labels.csv, or the sslkt_clust
 
 # %% ../nbs/40_cli.ipynb #d79172c1
 @call_parse
+@user_errors
 def sslkt_assign(clusters:str='runs/clusters', # a folder written by sslkt_cluster (centroids.npy, clustering.json)
                  features:str='runs/features', # features of the other data set, by the same teacher (sslkt_features)
                  out:str='runs/assigned', # output folder (pseudo_labels.csv, report.json)
@@ -224,6 +244,7 @@ def sslkt_assign(clusters:str='runs/clusters', # a folder written by sslkt_clust
 
 # %% ../nbs/40_cli.ipynb #3088dfb5
 @call_parse
+@user_errors
 def sslkt_eval(model:str='random:alexnet', # a trunk file or folder (sslkt_pretrain, sslkt_cc), or random:ARCH
                protocol:str='linear', # linear, tiles (linear on 3×3 cells, averaged), nonlinear, knn or finetune
                layers:str=None, # comma-separated layers (default: conv1..conv5 for linear, conv5 otherwise)
@@ -269,6 +290,7 @@ def sslkt_eval(model:str='random:alexnet', # a trunk file or folder (sslkt_pretr
 
 # %% ../nbs/40_cli.ipynb #f194e117
 @call_parse
+@user_errors
 def sslkt_run(preset:str='demo', # demo (2 CPU cores, ~15 min), smoke (~2 min, for tests) or imagenette (one GPU)
               config:str=None, # a TOML file whose fields override the preset's (same layout as the presets)
               data:str=None, # images for every stage whose configuration names none (default: Imagenette 160)
@@ -276,6 +298,5 @@ def sslkt_run(preset:str='demo', # demo (2 CPU cores, ~15 min), smoke (~2 min, f
               force:store_true=False, # rerun every stage
              ):
     "Run the paper's method end to end, resumably, and write a report"
-    from sslkt.run import run_all, ConfigError
-    try: run_all(preset, config, data, out or f'runs/{preset}', force)
-    except ConfigError as e: raise SystemExit(f'sslkt_run: {e}') from None
+    from sslkt.run import run_all
+    run_all(preset, config, data, out or f'runs/{preset}', force)

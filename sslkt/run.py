@@ -4,7 +4,7 @@
 
 # %% ../nbs/50_run.ipynb #39458a8d
 from __future__ import annotations
-import hashlib, json, re, sys, time, tomllib, warnings
+import hashlib, json, os, re, socket, sys, time, tomllib, warnings
 from contextlib import nullcontext
 from functools import partial
 from dataclasses import dataclass, field, fields, asdict
@@ -19,9 +19,9 @@ from .distributed import init_distributed, is_main, barrier, broadcast_object, d
 
 # %% auto #0
 __all__ = ['presets', 'limits', 'starts', 'DataCfg', 'PretextCfg', 'TeacherCfg', 'ClusterCfg', 'CCCfg', 'EvalCfg', 'Config',
-           'ConfigError', 'load_config', 'check_config', 'fingerprint', 'RunCheckpoint', 'Run', 'stage_pretext',
-           'stage_features', 'stage_cluster', 'stage_cc', 'stage_eval', 'markdown_table', 'results_table',
-           'start_differences', 'write_report', 'run_all']
+           'ConfigError', 'RunError', 'load_config', 'check_config', 'fingerprint', 'RunCheckpoint', 'run_lock', 'Run',
+           'stage_pretext', 'stage_features', 'stage_cluster', 'stage_cc', 'stage_eval', 'markdown_table',
+           'results_table', 'start_differences', 'write_report', 'run_all']
 
 # %% ../nbs/50_run.ipynb #90fcf45d
 @dataclass
@@ -77,6 +77,9 @@ class Config:
 class ConfigError(ValueError):
     "Every problem of a configuration, one per line"
     def __init__(self, problems:list): self.problems = problems; super().__init__('invalid configuration:\n  ' + '\n  '.join(problems))
+
+class RunError(RuntimeError):
+    "A run that cannot go on for a reason its user can fix (its folder in use, a training that diverged)"
 
 _types = {'int': (int,), 'float': (int, float), 'str': (str,), 'bool': (bool,), 'list': (list,), 'None': (type(None),)}
 
@@ -228,6 +231,24 @@ class RunCheckpoint(Callback):
 # %% ../nbs/50_run.ipynb #59913f94
 def _tty(): return sys.stdout.isatty()
 
+class run_lock:
+    "Hold `out/.lock` (`filelock`) while a run works in `out`: another run on the same folder fails at once, naming the holder"
+    def __init__(self, out):
+        from filelock import FileLock
+        self.out = Path(out); self.lock, self.holder = FileLock(str(self.out/'.lock'), timeout=0), self.out/'.lock.holder'
+    def acquire(self):
+        from filelock import Timeout
+        self.out.mkdir(parents=True, exist_ok=True)
+        try: self.lock.acquire()
+        except Timeout:
+            who = self.holder.read_text().strip() if self.holder.exists() else 'another process'
+            raise RunError(f'{self.out} is in use by another run ({who}): wait for it to end, or give another --out') from None
+        with atomic_path(self.holder) as tmp: tmp.write_text(f'pid {os.getpid()} on {socket.gethostname()}, since {time.strftime("%Y-%m-%d %H:%M:%S")}')
+        return self
+    def __enter__(self): return self
+    def __exit__(self, *exc):
+        if self.lock.is_locked: self.holder.unlink(missing_ok=True); self.lock.release()
+
 class Run:
     "A run folder: stages, their records, resume and the log (under a launcher: rank 0 decides, logs and writes)"
     def __init__(self, out, cfg:Config, scans:dict|None=None, force:bool=False, log=print):
@@ -311,7 +332,8 @@ def fit(self:Run, learn, epochs:int, lr, d:Path, fp:str)->pd.DataFrame:
             start, rows, moved = s['epoch'] + 1, s['history'], s.get('movement', [])
             self.log(f'  resuming at epoch {start + 1} of {epochs} from {ck}')
     w0 = {k: v for k, v in load_trunk(d/'start.pth').state_dict().items() if v.dim() == 4}
-    learn.add_cbs([WeightMovement(w0, moved, skip=start), RunCheckpoint(ck, fp, rows, start)])
+    from fastai.callback.tracker import TerminateOnNaNCallback
+    learn.add_cbs([WeightMovement(w0, moved, skip=start), RunCheckpoint(ck, fp, rows, start), TerminateOnNaNCallback()])
     if not _tty(): learn.logger = lambda v: v[0] < start or self.log(f'  epoch {v[0] + 1}/{epochs}: ' + ' '.join(
         f'{n} {x:.4f}' for n, x in zip(learn.recorder.metric_names[1:-1], v[1:-1])) + f' ({v[-1]})')
     try:
@@ -319,7 +341,11 @@ def fit(self:Run, learn, epochs:int, lr, d:Path, fp:str)->pd.DataFrame:
             warnings.simplefilter('ignore', UserWarning)   # fastai's warning on skipped epochs
             with (learn.no_bar() if not _tty() else nullcontext()), distrib_ctx(learn):    # data-parallel under a launcher
                 learn.fit_one_cycle(epochs, lr, start_epoch=start)
-    finally: learn.remove_cbs([learn.run_checkpoint, learn.weight_movement])
+    finally: learn.remove_cbs([learn.run_checkpoint, learn.weight_movement, learn.terminate_on_na_n])
+    if len(rows) < epochs:                       # fastai's TerminateOnNaNCallback cancelled the fit
+        kept = f'; the checkpoint of epoch {rows[-1][0] + 1} is kept in {ck}' if rows and ck.exists() else ''
+        raise RunError(f'{d.name}: the training loss became non-finite (NaN or inf) in epoch {learn.epoch + 1} of {epochs} '
+                       f'(lr {lr}): lower the learning rate{kept}')
     h = pd.DataFrame(rows, columns=['epoch', *learn.recorder.metric_names[1:-1]])
     if is_main() and moved:
         with atomic_path(d/'movement.csv') as tmp: pd.DataFrame(moved).round(4).to_csv(tmp, index=False)
@@ -529,8 +555,17 @@ def run_all(preset:str|None='demo', config=None, data:str|None=None, # see `load
     cfg = load_config(preset, config, data)
     scans = check_config(cfg)
     run = Run(out, cfg, scans, force, log)
+    lock, err = run_lock(run.out), None
     if is_main():
-        run.out.mkdir(parents=True, exist_ok=True)
+        try: lock.acquire()
+        except RunError as e: err = str(e)
+    if err := broadcast_object(err): raise RunError(err)
+    with lock:
+        _run_stages(run, cfg, log, t0)
+    return run
+
+def _run_stages(run:Run, cfg:Config, log, t0):
+    if is_main():
         with atomic_path(run.out/'config.json') as tmp: tmp.write_text(json.dumps(asdict(cfg), indent=1))
     ds = lambda *o: [asdict(x) if x is not None else None for x in o]
     run.stage('pretext', stage_pretext, dict(pretext=asdict(cfg.pretext), seed=cfg.seed, data_seed=cfg.data_seed), parallel=True)
@@ -552,4 +587,3 @@ def run_all(preset:str|None='demo', config=None, data:str|None=None, # see `load
         log(f'\n{markdown_table(t)}\n\nagainst their own start:\n{markdown_table(start_differences(t))}\n')
         log(f'report: {report} ({time.time() - t0:.0f} s)')
     barrier()
-    return run
