@@ -30,7 +30,8 @@ def user_errors(f):
 # %% ../nbs/40_cli.ipynb #eddb70d4
 def format_summary(s:dict)->str:
     "Human-readable text of an `ImageSet.summary`"
-    lines = [f"source: {s['source']}", f"train: {s['train']} images, val: {s['val']} images, {len(s['classes'])} classes"]
+    lines = [f"source: {s['source']}", f"layout: {s.get('layout') or 'unknown'}",
+             f"train: {s['train']} images, val: {s['val']} images, {len(s['classes'])} classes"]
     if s['classes']:
         lines.append(f"{'class':<20}{'train':>8}{'val':>8}")
         lines += [f'{c:<20}{n["train"]:>8}{n["val"]:>8}' for c, n in s['classes'].items()]
@@ -78,7 +79,10 @@ def sslkt_pretrain(out:str='runs/pretext', # output folder (trunk.pth, history.c
                    arch:str='alexnet', # alexnet, vgg16 or a torchvision ResNet (resnet18, ...)
                    data:str=None, # images (see sslkt_data); default: Imagenette 160
                    epochs:int=10, # epochs of the one-cycle schedule
-                   lr:float=3e-3, # peak learning rate
+                   lr:float=0.01, # peak learning rate
+                   opt:str='sgd', # optimiser: sgd (momentum 0.9, the paper's) or adam
+                   wd:float=5e-4, # weight decay
+                   conv1_stride:int=2, # AlexNet's conv1 stride on tiles
                    size:int=160, # images are resized (randomly cropped on train) to this side
                    crop:int=150, # puzzle crop (3x3 cells of crop//3)
                    tile:int=40, # tile side inside each cell
@@ -100,7 +104,9 @@ def sslkt_pretrain(out:str='runs/pretext', # output folder (trunk.pth, history.c
     init_distributed()        # under a launcher: this rank's GPU becomes the default device, before any data is placed
     imgs = ImageSet.from_source(data, size=size, n_train=n_train, n_valid=n_valid, seed=data_seed)
     dls = imgs.dls(size=size, bs=bs, **({} if workers is None else dict(num_workers=workers)))
-    learn = jigsaw_learner(dls, task, arch, n_perms, crop, tile, jitter, gray, seed=seed, compile_puzzles=compile_puzzles)
+    from sslkt.utils import optimizer
+    learn = jigsaw_learner(dls, task, arch, n_perms, crop, tile, jitter, gray, conv1_stride=conv1_stride, seed=seed,
+                           compile_puzzles=compile_puzzles, opt_func=optimizer(opt), wd=wd)
     if is_main(): print(f'{task} with {arch}: {len(dls.train_ds)} train / {len(dls.valid_ds)} val images, '
                         f'{learn.pretext["n_perms"]} permutations, crop {crop}, tiles {tile}, on {dls.device}')
     with distrib_ctx(learn): learn.fit_one_cycle(epochs, lr, cbs=EpochCheckpoint(Path(out)/'checkpoint.pth'))   # data-parallel under a launcher
@@ -199,7 +205,9 @@ def sslkt_cc(labels:str='runs/clusters', # pseudo_labels.csv, or the sslkt_clust
              out:str='runs/cc', # output folder (trunk.pth, history.csv)
              arch:str='alexnet', # target architecture
              epochs:int=10, # epochs of the one-cycle schedule
-             lr:float=1e-3, # peak learning rate
+             lr:float=0.01, # peak learning rate
+             opt:str='sgd', # optimiser: sgd (momentum 0.9, the paper's) or adam
+             wd:float=5e-4, # weight decay
              size:int=160, # training crop side
              bs:int=64, # batch size
              hidden:int=4096, # AlexNet's fc6/fc7 width
@@ -215,7 +223,8 @@ def sslkt_cc(labels:str='runs/clusters', # pseudo_labels.csv, or the sslkt_clust
     if p.is_dir(): p = p/'pseudo_labels.csv'
     if not p.exists(): raise SystemExit(f'sslkt_cc: no pseudo-labels at {p}')
     dls = pseudo_label_dls(p, size=size, bs=bs, uniform=uniform, **({} if workers is None else dict(num_workers=workers)))
-    learn = cc_learner(dls, arch, size, hidden, seed=seed)
+    from sslkt.utils import optimizer
+    learn = cc_learner(dls, arch, size, hidden, seed=seed, opt_func=optimizer(opt), wd=wd)
     if is_main(): print(f'cluster classification: {arch} on {len(dls.train_ds)} train / {len(dls.valid_ds)} val images, k={len(dls.vocab)}, on {dls.device}')
     with distrib_ctx(learn): learn.fit_one_cycle(epochs, lr)        # data-parallel under a launcher
     if not is_main(): return

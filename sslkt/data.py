@@ -66,6 +66,13 @@ def _split_folder(path:Path):
     vals = [path/o for o in ('val', 'valid', 'validation') if (path/o).is_dir()]
     return ((path/'train') if (path/'train').is_dir() else None), (vals[0] if vals else None)
 
+def _unwrap(src:Path)->Path:
+    "The folder of class folders inside `src` when `src` holds nothing but that one folder (as many archives unpack)"
+    while True:
+        kids = [o for o in src.iterdir() if not o.name.startswith('.')]
+        if len(kids) != 1 or not kids[0].is_dir() or kids[0].name in ('train', 'val', 'valid', 'validation'): return src
+        src = kids[0]
+
 def _random_split(n, valid_pct, seed):
     return np.random.default_rng(seed).random(n) < valid_pct
 
@@ -109,7 +116,11 @@ def scan_images(source=None, # folder with train/ and val/; flat folder; CSV; `N
         labels = df[label_col].astype(str).tolist() if label_col in df.columns else [None]*len(df)
         valid = (parse_flags(df[valid_col], f'{src}: {valid_col}') if valid_col in df.columns
                  else _random_split(len(df), valid_pct, seed))
-        return pd.DataFrame(dict(path=paths, label=labels, is_valid=np.asarray(valid, dtype=bool)))
+        df = pd.DataFrame(dict(path=paths, label=labels, is_valid=np.asarray(valid, dtype=bool)))
+        df.attrs['layout'] = (f"CSV {src.name}: {'labelled' if label_col in df.columns else 'unlabelled'}, "
+                              + (f"split by its {valid_col} column" if valid_col in df.columns else f"a seeded {valid_pct:.0%} hold-out"))
+        return df
+    orig, src = src, _unwrap(src)
     train, val = _split_folder(src)
     rows = []
     if train is not None:
@@ -119,13 +130,17 @@ def scan_images(source=None, # folder with train/ and val/; flat folder; CSV; `N
                 rows.append((str(p), p.parent.name if p.parent != folder else None, split))
         df = pd.DataFrame(rows, columns=['path', 'label', 'is_valid'])
         if val is None: df['is_valid'] = _random_split(len(df), valid_pct, seed)
+        df.attrs['layout'] = f"train/ {'and ' + val.name + '/ ' if val is not None else ''}folders of class folders" + ('' if val is not None else f', a seeded {valid_pct:.0%} hold-out of train/')
     else:   # class folders (every image one folder down, at least 2 classes) or a flat, unlabeled folder
         files = _image_files(src)
         tops = [p.relative_to(src).parts for p in files]
         labeled = all(len(t) > 1 for t in tops) and len({t[0] for t in tops}) > 1
         df = pd.DataFrame(dict(path=[str(p) for p in files], label=[t[0] if labeled else None for t in tops],
                                is_valid=_random_split(len(files), valid_pct, seed)))
+        df.attrs['layout'] = (f'class folders, a seeded {valid_pct:.0%} hold-out' if labeled else
+                              f'unlabelled images (no class folders), a seeded {valid_pct:.0%} hold-out')
     if not len(df): raise ValueError(f'no image files found in {src}')
+    if src != orig: df.attrs['layout'] += f' (inside {src.relative_to(orig)}/, the only folder of {orig})'
     return df
 
 # %% ../nbs/00_data.ipynb #3dd808d0
@@ -169,6 +184,7 @@ class ImageSet:
     "The checked items of an image data set, with what was skipped"
     def __init__(self, items:pd.DataFrame, skipped:pd.DataFrame|None=None, source=None,
                  label_delim:str|None=None, # labels hold several classes separated by this (multi-label)
+                layout:str|None=None, # how the source was read (`scan_images`), in words
                 ): store_attr()
     @property
     def labeled(self): return bool(self.items.label.notna().all())
@@ -198,10 +214,11 @@ def from_source(cls:ImageSet, source=None, # see `scan_images`; `None` for Image
                 **kwargs, # passed to `scan_images`
                ):
     "Scan `source`, take a subset if asked, and (by default) check every image of it"
-    res = cls(scan_images(source, seed=seed, **kwargs), None, source, label_delim)
+    items = scan_images(source, seed=seed, **kwargs)
+    res = cls(items, None, source, label_delim, items.attrs.get('layout'))
     if n_train is not None or n_valid is not None: res = res.subset(n_train, n_valid, seed)
     if not check: return res
-    return cls(*check_images(res.items, size=size, progress=progress), source=source, label_delim=label_delim)
+    return cls(*check_images(res.items, size=size, progress=progress), source=source, label_delim=label_delim, layout=res.layout)
 
 # %% ../nbs/00_data.ipynb #d3ddc256
 @patch
@@ -213,7 +230,7 @@ def subset(self:ImageSet, n_train:int|None=None, # train images to keep (all if 
     def take(df, n): return df if n is None or n >= len(df) else df.sample(n, random_state=seed)
     df = self.items
     items = pd.concat([take(df[~df.is_valid], n_train), take(df[df.is_valid], n_valid)]).reset_index(drop=True)
-    return ImageSet(items, self.skipped, self.source, self.label_delim)
+    return ImageSet(items, self.skipped, self.source, self.label_delim, self.layout)
 
 # %% ../nbs/00_data.ipynb #3762b82c
 class CenterResize(Resize):
@@ -259,7 +276,7 @@ def dl(self:ImageSet, size:int=128, # side of the square images
 def summary(self:ImageSet)->dict:
     "Images per split and class, image sizes and skipped files, as a JSON-ready dict"
     df, sk = self.items, self.skipped if self.skipped is not None else pd.DataFrame(columns=['path', 'error'])
-    res = dict(source=str(self.source or imagenette()), train=int((~df.is_valid).sum()), val=int(df.is_valid.sum()),
+    res = dict(source=str(self.source or imagenette()), layout=self.layout, train=int((~df.is_valid).sum()), val=int(df.is_valid.sum()),
                classes={str(c): dict(train=int(((df.label == c) & ~df.is_valid).sum()),
                                      val=int(((df.label == c) & df.is_valid).sum())) for c in self.classes})
     if 'width' in df.columns:

@@ -19,9 +19,9 @@ from .distributed import init_distributed, is_main, barrier, broadcast_object, d
 
 # %% auto #0
 __all__ = ['presets', 'limits', 'starts', 'DataCfg', 'PretextCfg', 'TeacherCfg', 'ClusterCfg', 'CCCfg', 'EvalCfg', 'Config',
-           'ConfigError', 'RunError', 'load_config', 'check_config', 'fingerprint', 'RunCheckpoint', 'run_lock', 'Run',
-           'stage_pretext', 'stage_features', 'stage_cluster', 'stage_cc', 'stage_eval', 'markdown_table',
-           'results_table', 'start_differences', 'write_report', 'run_all']
+           'ConfigError', 'RunError', 'load_config', 'check_config', 'fingerprint', 'rng_state', 'set_rng_state',
+           'RunCheckpoint', 'run_lock', 'Run', 'stage_pretext', 'stage_features', 'stage_cluster', 'stage_cc',
+           'stage_eval', 'markdown_table', 'results_table', 'start_differences', 'write_report', 'run_all']
 
 # %% ../nbs/50_run.ipynb #90fcf45d
 @dataclass
@@ -34,7 +34,7 @@ class DataCfg:
 class PretextCfg:
     task:str = 'jigsaw++'; arch:str = 'alexnet'; n_perms:int|None = None
     size:int = 160; crop:int = 150; tile:int = 40; jitter:int = 2; gray:float = 0.3
-    epochs:int = 10; lr:float = 3e-3; bs:int = 64; fc6:int = 1024; fc7:int = 4096
+    epochs:int = 10; lr:float = 0.01; bs:int = 64; fc6:int = 1024; fc7:int = 4096
     opt:str = 'sgd'; wd:float = 5e-4   # optimiser (`sslkt.utils.optimizer`: sgd, adam) and weight decay
     conv1_stride:int = 2   # AlexNet's conv1 stride on tiles
     cache:bool = False   # decode the images once, hold them on the device, crop there (`sslkt.cache`)
@@ -53,7 +53,7 @@ class ClusterCfg:
 
 @dataclass
 class CCCfg:
-    arch:str = 'alexnet'; epochs:int = 10; lr:float = 2e-3; size:int = 128; bs:int = 64; hidden:int = 4096; uniform:bool = False
+    arch:str = 'alexnet'; epochs:int = 10; lr:float = 0.01; size:int = 128; bs:int = 64; hidden:int = 4096; uniform:bool = False
     opt:str = 'sgd'; wd:float = 5e-4   # as pretext's
     cache:bool = False   # as pretext.cache
     data:DataCfg|None = None   # images pseudo-labelled and trained on (None: the clustered ones)
@@ -216,6 +216,22 @@ def _changes(old:dict, new:dict, prefix='')->list:
         elif a != b: out.append(f'{prefix}{k}: {a!r} → {b!r}')
     return out
 
+def rng_state(learn)->dict:
+    "Every random state the next epoch draws from: Python's, NumPy's and torch's, the training loader's, the puzzles' generator"
+    import random, numpy as np
+    gens = {type(cb).__name__: (str(cb.train_gen.device), cb.train_gen.get_state()) for cb in learn.cbs if getattr(cb, 'train_gen', None) is not None}
+    return dict(python=random.getstate(), numpy=np.random.get_state(), torch=torch.get_rng_state(), loader=learn.dls.train.rng.getstate(),
+                cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None, generators=gens)
+
+def set_rng_state(learn, s:dict):
+    "Put back what `rng_state` saved, so a resumed training draws what the uninterrupted one would have"
+    import random, numpy as np
+    random.setstate(s['python']); np.random.set_state(s['numpy']); torch.set_rng_state(s['torch']); learn.dls.train.rng.setstate(s['loader'])
+    if s['cuda'] is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s['cuda'])
+    for cb in learn.cbs:
+        if (g := s['generators'].get(type(cb).__name__)) is not None:
+            cb.train_gen = torch.Generator(device=g[0]); cb.train_gen.set_state(g[1])
+
 class RunCheckpoint(Callback):
     "After every epoch, save model, optimizer, epoch, history and the stage's fingerprint (atomically; rank 0 only)"
     order = 60
@@ -226,7 +242,8 @@ class RunCheckpoint(Callback):
         if not is_main(): return                   # under a launcher, rank 0 writes
         with atomic_path(self.path) as tmp:
             torch.save(dict(model=unwrap(self.learn.model).state_dict(), opt=self.learn.opt.state_dict(), epoch=self.epoch,
-                            history=self.rows, fingerprint=self.fp, movement=getattr(self.learn, 'weight_movement', None) and self.learn.weight_movement.rows), tmp)
+                            history=self.rows, fingerprint=self.fp, movement=getattr(self.learn, 'weight_movement', None) and self.learn.weight_movement.rows,
+                            rng=rng_state(self.learn)), tmp)
 
 # %% ../nbs/50_run.ipynb #59913f94
 def _tty(): return sys.stdout.isatty()
@@ -313,7 +330,9 @@ def imgs(self:Run, dc:DataCfg|None, size:int|None=None):
     from sslkt.data import ImageSet
     key = (dc.source, dc.n_train, dc.n_valid)
     if key not in self._imgs:
-        self._imgs[key] = ImageSet.from_source(dc.source, n_train=dc.n_train, n_valid=dc.n_valid, seed=self.cfg.data_seed, progress=_tty())
+        s = self._imgs[key] = ImageSet.from_source(dc.source, n_train=dc.n_train, n_valid=dc.n_valid, seed=self.cfg.data_seed, progress=_tty())
+        n_val = int(s.items.is_valid.sum())
+        self.log(f'  data {dc.source or "Imagenette 160"}: {s.layout}; {len(s) - n_val} train / {n_val} val images, {len(s.classes)} classes')
     return self._imgs[key]
 
 @patch
@@ -330,6 +349,7 @@ def fit(self:Run, learn, epochs:int, lr, d:Path, fp:str)->pd.DataFrame:
         if s.get('fingerprint') == fp and s['epoch'] + 1 < epochs:
             learn.model.load_state_dict(s['model']); learn.create_opt(); learn.opt.load_state_dict(s['opt'])
             start, rows, moved = s['epoch'] + 1, s['history'], s.get('movement', [])
+            if s.get('rng') is not None: set_rng_state(learn, s['rng'])   # the same draws as if never stopped
             self.log(f'  resuming at epoch {start + 1} of {epochs} from {ck}')
     w0 = {k: v for k, v in load_trunk(d/'start.pth').state_dict().items() if v.dim() == 4}
     from fastai.callback.tracker import TerminateOnNaNCallback

@@ -107,7 +107,8 @@ def test_cli_json_on_bad_folder(bad_folder):
 
 def test_cli_errors_name_the_path(tmp_path):
     r = run_cli('--data', str(tmp_path/'missing_dir'))
-    assert r.returncode != 0 and 'missing_dir' in r.stderr
+    assert r.returncode == 2 and 'missing_dir' in r.stderr and 'Traceback' not in r.stderr, r.stderr
+    assert r.stderr.startswith('sslkt_data: data source not found:')
 
 def test_cli_default_data_counts():
     "The done-when of the data stage: Imagenette 160 has 9,469 train / 3,925 val images in 10 classes, none unreadable"
@@ -115,3 +116,31 @@ def test_cli_default_data_counts():
     assert r.returncode == 0, r.stderr
     s = json.loads(r.stdout)
     assert (s['train'], s['val'], len(s['classes']), s['skipped']['count']) == (9469, 3925, 10, 0)
+
+def test_one_folder_of_class_folders_is_read_as_classes(tmp_path, imagenette_items):
+    "An archive's own layout (one folder holding the class folders, as Caltech-101's 101_ObjectCategories/) keeps its labels"
+    import shutil
+    from sslkt.data import scan_images, ImageSet
+    tr = imagenette_items[~imagenette_items.is_valid]
+    for lab in sorted(tr.label.unique())[:3]:
+        dst = tmp_path/'caltech'/'101_ObjectCategories'/lab; dst.mkdir(parents=True)
+        for p in tr[tr.label == lab].path[:8]: shutil.copy(p, dst)
+    df = scan_images(tmp_path/'caltech')
+    assert df.label.notna().all() and df.label.nunique() == 3 and len(df) == 24
+    assert 'class folders' in df.attrs['layout'] and '101_ObjectCategories' in df.attrs['layout']
+    s = ImageSet.from_source(tmp_path/'caltech')
+    assert s.labeled and len(s.classes) == 3 and '101_ObjectCategories' in s.layout
+    flat = tmp_path/'flat'; flat.mkdir()
+    for p in tr.path[:5]: shutil.copy(p, flat)
+    assert scan_images(flat).attrs['layout'].startswith('unlabelled images')
+    assert 'train/ and val/' in scan_images().attrs['layout']        # Imagenette: ImageNet's layout
+
+def test_sslkt_data_prints_the_layout(tmp_path, imagenette_items):
+    import shutil
+    tr = imagenette_items[~imagenette_items.is_valid]
+    for lab in sorted(tr.label.unique())[:2]:
+        dst = tmp_path/'wrap'/'inner'/lab; dst.mkdir(parents=True)
+        for p in tr[tr.label == lab].path[:4]: shutil.copy(p, dst)
+    r = subprocess.run([str(Path(sys.executable).parent/'sslkt_data'), '--data', str(tmp_path/'wrap')], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert 'layout: class folders' in r.stdout and 'inside inner/' in r.stdout and '2 classes' in r.stdout, r.stdout

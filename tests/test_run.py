@@ -41,6 +41,31 @@ def test_rerun_redoes_nothing(smoke):
     assert 'running' not in r.stdout
     assert all(f'{s}: done in an earlier run' in r.stdout for s in STAGES)
 
+def _kill_when(p, f, timeout=300):
+    "SIGKILL process `p` as soon as file `f` exists (an epoch checkpoint written); its output so far"
+    t0 = time.time()
+    while not f.exists() and p.poll() is None and time.time() - t0 < timeout: time.sleep(0.05)
+    assert p.poll() is None, p.stdout.read()
+    os.kill(p.pid, signal.SIGKILL); p.wait()
+    return p.stdout.read()
+
+def test_exact_resume(smoke, tmp_path):
+    "Killed (-9) once in pretext and once in cc, then rerun: the same weights and the same table as the uninterrupted run"
+    import json, torch
+    d0, d = smoke[0], tmp_path/'killed'
+    start = lambda: subprocess.Popen([EXE, '--preset', 'smoke', '--out', str(d)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    _kill_when(start(), d/'pretext'/'checkpoint.pth')
+    out = _kill_when(start(), d/'cc'/'checkpoint.pth')
+    assert 'pretext: running' in out and 'resuming at epoch' in out, out
+    r, _ = run('--preset', 'smoke', '--out', d)
+    assert r.returncode == 0 and 'resuming at epoch' in r.stdout, r.stdout + r.stderr[-2000:]
+    for stage in ['pretext', 'cc', 'hog_cc']:
+        a, b = torch.load(d0/stage/'trunk.pth', weights_only=False)['state_dict'], torch.load(d/stage/'trunk.pth', weights_only=False)['state_dict']
+        for k in a: assert torch.equal(a[k], b[k]), (stage, k)
+    score = lambda p: [(o['model'], o['protocol'], o['layer'], o['score']) for o in json.loads((p/'eval'/'results.json').read_text())]
+    assert score(d) == score(d0)
+
+
 def test_kill_then_resume_after_a_changed_field(smoke, tmp_path):
     "A changed cc.epochs reruns cc and what follows; killed (-9) during cc's training, a rerun resumes from its checkpoint"
     d, _, _ = smoke
