@@ -300,7 +300,7 @@ def sslkt_eval(model:str='random:alexnet', # a trunk file or folder (sslkt_pretr
 # %% ../nbs/40_cli.ipynb #f194e117
 @call_parse
 @user_errors
-def sslkt_run(preset:str='demo', # demo (2 CPU cores, ~15 min), smoke (~2 min, for tests) or imagenette (one GPU)
+def sslkt_run(preset:str='demo', # demo (2 CPU cores, ~13 min), smoke (~2 min, for tests) or imagenette (one GPU)
               config:str=None, # a TOML file whose fields override the preset's (same layout as the presets)
               data:str=None, # images for every stage whose configuration names none (default: Imagenette 160)
               out:str=None, # the run folder (default: runs/PRESET)

@@ -216,17 +216,23 @@ def _changes(old:dict, new:dict, prefix='')->list:
         elif a != b: out.append(f'{prefix}{k}: {a!r} → {b!r}')
     return out
 
+def _loader_rng(learn):
+    "The training loader's own `random.Random` (inside fastai's `DistributedDL` under a launcher), or None"
+    dl = learn.dls.train
+    return getattr(getattr(dl, 'dl', dl), 'rng', None)
+
 def rng_state(learn)->dict:
     "Every random state the next epoch draws from: Python's, NumPy's and torch's, the training loader's, the puzzles' generator"
     import random, numpy as np
     gens = {type(cb).__name__: (str(cb.train_gen.device), cb.train_gen.get_state()) for cb in learn.cbs if getattr(cb, 'train_gen', None) is not None}
-    return dict(python=random.getstate(), numpy=np.random.get_state(), torch=torch.get_rng_state(), loader=learn.dls.train.rng.getstate(),
+    return dict(python=random.getstate(), numpy=np.random.get_state(), torch=torch.get_rng_state(), loader=_loader_rng(learn) and _loader_rng(learn).getstate(),
                 cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None, generators=gens)
 
 def set_rng_state(learn, s:dict):
     "Put back what `rng_state` saved, so a resumed training draws what the uninterrupted one would have"
     import random, numpy as np
-    random.setstate(s['python']); np.random.set_state(s['numpy']); torch.set_rng_state(s['torch']); learn.dls.train.rng.setstate(s['loader'])
+    random.setstate(s['python']); np.random.set_state(s['numpy']); torch.set_rng_state(s['torch'])
+    if s['loader'] is not None and _loader_rng(learn) is not None: _loader_rng(learn).setstate(s['loader'])
     if s['cuda'] is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s['cuda'])
     for cb in learn.cbs:
         if (g := s['generators'].get(type(cb).__name__)) is not None:
@@ -344,6 +350,7 @@ def fit(self:Run, learn, epochs:int, lr, d:Path, fp:str)->pd.DataFrame:
     trunk = unwrap(learn.model).trunk
     if is_main() and not (d/'start.pth').exists(): save_trunk(trunk, d/'start.pth', note='the initial weights')
     barrier()
+    w0 = {k: v for k, v in load_trunk(d/'start.pth').state_dict().items() if v.dim() == 4}   # (building it draws random numbers)
     if ck.exists():
         s = torch.load(ck, map_location='cpu', weights_only=False)
         if s.get('fingerprint') == fp and s['epoch'] + 1 < epochs:
@@ -351,7 +358,6 @@ def fit(self:Run, learn, epochs:int, lr, d:Path, fp:str)->pd.DataFrame:
             start, rows, moved = s['epoch'] + 1, s['history'], s.get('movement', [])
             if s.get('rng') is not None: set_rng_state(learn, s['rng'])   # the same draws as if never stopped
             self.log(f'  resuming at epoch {start + 1} of {epochs} from {ck}')
-    w0 = {k: v for k, v in load_trunk(d/'start.pth').state_dict().items() if v.dim() == 4}
     from fastai.callback.tracker import TerminateOnNaNCallback
     learn.add_cbs([WeightMovement(w0, moved, skip=start), RunCheckpoint(ck, fp, rows, start), TerminateOnNaNCallback()])
     if not _tty(): learn.logger = lambda v: v[0] < start or self.log(f'  epoch {v[0] + 1}/{epochs}: ' + ' '.join(
