@@ -55,7 +55,9 @@ def paired_differences(per_seed:pd.DataFrame, pairs:dict|None=None)->pd.DataFram
     pairs, w = pairs or paired, per_seed.pivot_table(index=['seed', 'column'], columns='row', values='score')
     out = [pd.DataFrame(dict(row=f'{r} − {s}', seed=w.index.get_level_values(0), column=w.index.get_level_values(1), score=(w[r] - w[s]).values))
            for r, s in pairs.items() if r in w and s in w]
-    return pd.concat(out).dropna(subset=['score']) if out else per_seed.iloc[:0][['row', 'seed', 'column', 'score']]
+    if not out: return per_seed.iloc[:0][['row', 'seed', 'column', 'score']]
+    rank = {c: i for i, c in enumerate(dict.fromkeys(per_seed.column))}      # the results table's column order
+    return pd.concat(out).dropna(subset=['score']).sort_values('column', key=lambda c: c.map(rank), kind='stable')
 
 # %% ../nbs/51_study.ipynb #5ad5d706
 def supervised_run(run:Run, epochs:int, seed:int)->Path:
@@ -134,7 +136,8 @@ def study(scale:str='cpu', # 'smoke', 'cpu' or 'gpu' (see `scales`)
              f'Accuracy on the evaluation images (mean ± std over seeds where there are several); {time.time() - t0:.0f} s in all.', '',
              markdown_table(table.rename_axis('model'))]
     if len(diffs): lines += ['', '## Against their own start', '', 'Each trained network minus its initial weights (same architecture, '
-                             'same seed), seed by seed, then mean ± std:', '', markdown_table(mean_std_table(diffs).rename_axis('difference'))]
+                             'same seed), seed by seed, then mean ± std:', '',
+                             markdown_table(mean_std_table(diffs).reindex([d for d in dict.fromkeys(diffs.row)]).rename_axis('difference'))]
     if ks is not None: lines += ['', '## Number of clusters (Jigsaw++ AlexNet teacher)', '', markdown_table(ks.set_index('k'))]
     with atomic_path(out/'study.md') as tmp: tmp.write_text('\n'.join(lines) + '\n')
     log(f'study: {out/"study.md"} ({time.time() - t0:.0f} s)')
