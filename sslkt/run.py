@@ -327,7 +327,8 @@ def _device():
         name = re.search(r'model name\s*:\s*(.*)', info)[1].strip(); flags = set(re.search(r'flags\s*:\s*(.*)', info)[1].split())
     except (OSError, TypeError): pass
     isa = next((o for o in ('amx_tile', 'avx512f', 'avx2', 'avx') if o in flags), None)
-    return f"{name} ({torch.get_num_threads()} threads{', ' + isa if isa else ''})"
+    from sslkt.utils import cpu_bf16
+    return f"{name} ({torch.get_num_threads()} threads{', ' + isa if isa else ''}{', bf16 autocast' if cpu_bf16() else ', fp32'})"
 
 # %% ../nbs/50_run.ipynb #e640e432
 @patch
