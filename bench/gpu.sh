@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One GPU session's checks, as a single script (see the device tool's README): puzzle throughput and the share of a
+# The GPU checks as one script, for a bare GPU machine: puzzle throughput and the share of a
 # training step, then Jigsaw++ pretext training on a 160-px Imagenette subset within a time budget.
 # Expects wheels in .whl/ (fastai & co., built for the GPU machine's Python) and data in .gpudata/imagenette2-160s.
 set -uo pipefail

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The GPU study as one device command (the device tool runs it in the repository root; see its README):
+# The GPU study as one command, run in the repository root:
 #   throughput of fastai's loaders vs images held on the GPU (pretext, cc, features), the puzzle maker's share of an
 #   AlexNet step (eager and torch.compile), faiss k-means at the paper's size, then the study
 #   (`sslkt.study.study('gpu')`: Jigsaw, Jigsaw++, CC from each, CC from a Jigsaw++ VGG16-BN, CC from HOG, random,

@@ -177,8 +177,10 @@ def check_config(cfg:Config)->dict:
     P, p, scans = _range_problems(cfg), cfg.pretext, {}
     if p.task not in tasks: P.append(f"pretext.task: unknown {p.task!r}; use 'jigsaw' or 'jigsaw++'")
     P += _arch_problem(p.arch, 'pretext.arch') + _arch_problem(cfg.cc.arch, 'cc.arch')
+    from sslkt.utils import optimizer
     for where, o in [('pretext.opt', p.opt), ('cc.opt', cfg.cc.opt)]:
-        if o not in ('sgd', 'adam'): P.append(f"{where}: unknown optimiser {o!r}; use 'sgd' or 'adam'")
+        try: optimizer(o)
+        except ValueError as e: P.append(f'{where}: {e}')
     if cfg.cc.cache and cfg.cc.uniform: P.append('cc.uniform: uniform sampling is not available with cc.cache = true')
     if p.crop > p.size: P.append(f'pretext.crop: {p.crop} does not fit in images of pretext.size {p.size}')
     if p.tile + 2*p.jitter > p.crop // 3: P.append(f'pretext.tile: {p.tile} + 2 × jitter {p.jitter} does not fit in a cell of crop // 3 = {p.crop // 3} px')
