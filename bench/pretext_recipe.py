@@ -11,6 +11,8 @@ differences; appends it to `--log`.
 The attempts behind the demo's recipe (the reproduce tutorial's table):
   python bench/pretext_recipe.py --name adam1e-3_e4 --opt adam --lr 1e-3 --wd 0.01 --epochs 4
   python bench/pretext_recipe.py --name sgd_e24 --epochs 24
+  python bench/pretext_recipe.py --name sgd_e24_gap --size 112 --crop 105 --epochs 24     # wider gap
+  python bench/pretext_recipe.py --name sgd_e12_tile41 --size 160 --crop 144 --tile 41 --epochs 12   # 4x4 maps
 """
 import argparse, json, time, copy, warnings, os
 warnings.filterwarnings('ignore')

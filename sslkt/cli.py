@@ -221,7 +221,7 @@ def sslkt_cc(labels:str='runs/clusters', # pseudo_labels.csv, or the sslkt_clust
     init_distributed()        # under a launcher: this rank's GPU becomes the default device, before any data is placed
     p = Path(labels)
     if p.is_dir(): p = p/'pseudo_labels.csv'
-    if not p.exists(): raise SystemExit(f'sslkt_cc: no pseudo-labels at {p}')
+    if not p.exists(): raise FileNotFoundError(f'no pseudo-labels at {p}')
     dls = pseudo_label_dls(p, size=size, bs=bs, uniform=uniform, **({} if workers is None else dict(num_workers=workers)))
     from sslkt.utils import optimizer
     learn = cc_learner(dls, arch, size, hidden, seed=seed, opt_func=optimizer(opt), wd=wd)
@@ -245,7 +245,7 @@ def sslkt_assign(clusters:str='runs/clusters', # a folder written by sslkt_clust
     "Pseudo-label another data set with the centres of a saved clustering"
     from sslkt.transfer.cluster import Clustering
     for p, what in ((Path(clusters)/'clustering.json', 'clustering'), (Path(features), 'features')):
-        if not p.exists(): raise SystemExit(f'sslkt_assign: no {what} at {p}')
+        if not p.exists(): raise FileNotFoundError(f'no {what} at {p}')
     cl = Clustering.load(clusters)
     df, rep = cl.pseudo_labels(features, out=out)
     print(f'wrote {out}/pseudo_labels.csv ({len(df)} images)')

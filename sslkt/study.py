@@ -129,7 +129,7 @@ def study(scale:str='cpu', # 'smoke', 'cpu' or 'gpu' (see `scales`)
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
             ks = _k_study(out/f'jigsawpp_s{seeds[0]}'/'features'/'cluster_data', s['ks'], kr.imgs(c.eval.data), kr.out, d=c.cluster.d or None,
-                          arch=c.cc.arch, size=c.cc.size, hidden=c.cc.hidden, epochs=c.cc.epochs, lr=c.cc.lr, bs=c.cc.bs,
+                          arch=c.cc.arch, size=c.cc.size, hidden=c.cc.hidden, epochs=c.cc.epochs, opt=c.cc.opt, lr=c.cc.lr, wd=c.cc.wd, bs=c.cc.bs,
                           seed=seeds[0], **kr.dl_kw)
         with atomic_path(kf) as tmp: ks.to_csv(tmp, index=False)
     lines = [f'# The study: scale {scale}, seeds {list(seeds)}', '',

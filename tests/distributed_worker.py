@@ -70,6 +70,11 @@ def main(out):
         import numpy as np; np.save(stale/'rows.npy', np.arange(5))
     barrier()
     res['features'] = str(extract_features(t, imgs, Path(out)/'features', size=96, bs=8, progress=False, shard=True, num_workers=0))
+    # 5. Probes under the launcher: the features sharded, every rank scoring the same probes
+    from sslkt.evaluate.probes import evaluate
+    res['knn'] = evaluate('random:alexnet', imgs, 'knn', cache=Path(out)/'probe', size=96, progress=False, num_workers=0)[0]
+    res['linear'] = evaluate('random:alexnet', imgs, 'linear', ['conv1', 'conv5'], cache=Path(out)/'probe', size=96, epochs=2,
+                             progress=False, num_workers=0)
     res['world'] = world
     torch.save(res, Path(out)/f'rank{rank}.pt')
     barrier()

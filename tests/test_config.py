@@ -46,3 +46,26 @@ def test_sizes_too_small_for_the_network():
 
 def test_presets_are_valid():
     for p in ('demo', 'smoke', 'imagenette'): check_config(load_config(p))
+
+def test_minimums_are_enforced():
+    "Counts that must be at least 1 (epochs, batch sizes, k) refuse 0, each naming its field"
+    for name in ('pretext.epochs', 'cc.epochs', 'pretext.bs', 'cc.bs', 'cluster.k', 'eval.epochs'):
+        with pytest.raises(ConfigError) as e: check_config(load_config('smoke', nested(name, 0)))
+        assert [p for p in e.value.problems if p.startswith(f'{name}:')], (name, e.value.problems)
+
+@pytest.mark.parametrize('cfg,starts', [
+    (dict(pretext=dict(task='rotation')), "pretext.task: unknown 'rotation'"),
+    (dict(pretext=dict(arch='lenet')), 'pretext.arch: unknown architecture'),
+    (dict(teacher=dict(layer='fc7')), "teacher.layer: alexnet has no layer 'fc7'"),
+    (dict(eval=dict(layers=['conv6'])), "eval.layers: unknown ['conv6']"),
+    (dict(eval=dict(protocols=['svm'])), "eval.protocols: unknown ['svm']"),
+    (dict(eval=dict(baselines=['imagenet'])), "eval.baselines: unknown ['imagenet']"),
+])
+def test_words_are_checked(cfg, starts):
+    "Fields that take a name: an unknown one is reported with its field and the names it could be"
+    with pytest.raises(ConfigError) as e: check_config(load_config('smoke', cfg))
+    assert any(p.startswith(starts) for p in e.value.problems), e.value.problems
+
+def test_unknown_field_is_named():
+    with pytest.raises(ConfigError) as e: load_config('smoke', dict(cc=dict(epoch=3)))
+    assert any(p.startswith('config.cc.epoch: unknown field') for p in e.value.problems), e.value.problems

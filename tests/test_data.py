@@ -46,8 +46,9 @@ def test_odd_modes_become_rgb(bad_folder, name):
     a = np.asarray(img)
     assert a.dtype == np.uint8 and a.ndim == 3 and a.shape[2] == 3
     if name == 'sixteen.png':   # scaled from 16 bits, not clipped to white
-        ref = np.asarray(Image.open(bad_folder/'train'/'things'/'real0.jpg').convert('L'))
-        assert abs(int(a[..., 0].mean()) - int(ref.mean())) < 10 and a.max() < 255 or a.mean() < 250
+        v16 = np.asarray(Image.open(bad_folder/'train'/'things'/name)).astype(np.int64)   # the 16-bit values, gray × 257
+        assert v16.max() > 255 * 257 // 2                     # (a bright enough image that clipping or a wrong scale would show)
+        assert np.abs(a.astype(np.int64) - (v16 // 257)[..., None]).max() <= 1   # each pixel its gray value, in all 3 channels
 
 def test_dataloaders_skip_bad_files(bad_folder):
     with warnings.catch_warnings():

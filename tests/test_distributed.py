@@ -66,6 +66,18 @@ def test_sharded_features_equal_one_process(ranks, tmp_path):
     assert items1.path.tolist() == items2.path.tolist()
     np.testing.assert_allclose(f2, f1, rtol=1e-5, atol=1e-5)
 
+def test_eval_under_torchrun_equals_one_process(ranks, tmp_path):
+    "k-NN and linear probes under the launcher: the same scores on every rank, and as one process gets"
+    from sslkt.data import ImageSet
+    from sslkt.evaluate.probes import evaluate
+    imgs = ImageSet.from_source(n_train=40, n_valid=10, seed=0, progress=False)
+    knn = evaluate('random:alexnet', imgs, 'knn', cache=tmp_path, size=96, progress=False, num_workers=0)[0]
+    lin = evaluate('random:alexnet', imgs, 'linear', ['conv1', 'conv5'], cache=tmp_path, size=96, epochs=2, progress=False, num_workers=0)
+    for r in ranks:
+        assert r['knn']['accuracy'] == knn['accuracy']                       # k-NN: exactly
+        assert [o['accuracy'] for o in r['linear']] == [o['accuracy'] for o in lin]
+    assert (ranks[0]['knn']['n_train'], ranks[0]['knn']['n_valid']) == (40, 10)
+
 STAGES = ['pretext', 'features', 'cluster', 'cc', 'hog_features', 'hog_cluster', 'hog_cc', 'eval']
 
 @pytest.fixture(scope='module')

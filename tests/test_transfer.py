@@ -37,15 +37,18 @@ def test_cluster_then_cc(chain):
 
 def test_cluster_missing_features(tmp_path):
     r = run('sslkt_cluster', '--out', tmp_path/'x', '--features', tmp_path/'nothing_here')
-    assert r.returncode != 0 and 'nothing_here' in r.stderr
+    assert r.returncode == 2 and 'Traceback' not in r.stderr, r.stderr     # a user error, named, not a crash
+    assert r.stderr.startswith('sslkt_cluster: features not found:') and 'nothing_here' in r.stderr, r.stderr
 
 def test_k_larger_than_points(chain, tmp_path):
     r = run('sslkt_cluster', '--out', tmp_path/'big', '--features', chain/'feats', '--k', 500, '--d', 0)
-    assert r.returncode != 0 and 'k=500' in r.stderr
+    assert r.returncode == 2 and 'Traceback' not in r.stderr, r.stderr
+    assert r.stderr.startswith('sslkt_cluster: k=500 clusters need between 1 and'), r.stderr
 
 def test_cc_missing_labels(tmp_path):
     r = run('sslkt_cc', '--labels', tmp_path/'nowhere', '--out', tmp_path/'out')
-    assert r.returncode != 0 and 'nowhere' in (r.stderr + r.stdout)
+    assert r.returncode == 2 and 'Traceback' not in r.stderr, r.stderr
+    assert r.stderr.startswith('sslkt_cc: no pseudo-labels at') and 'nowhere' in r.stderr, r.stderr
 
 def test_bad_features_errors():
     x = np.random.default_rng(0).normal(size=(100, 8)).astype(np.float32)
@@ -95,7 +98,10 @@ def test_seeds_have_one_meaning(tmp_path):
         outs.append(pd.read_csv(tmp_path/f'k{seed}'/'pseudo_labels.csv'))
         cfg = json.loads((tmp_path/f'k{seed}'/'clustering.json').read_text())
         assert (cfg['seed'], cfg['data_seed'], cfg['n_fit'], cfg['rows']) == (seed, 0, 40, 'train')
-    assert outs[0].path.tolist() == outs[1].path.tolist()   # k-means seeds compared on the same images
+    assert outs[0].path.tolist() == outs[1].path.tolist()   # k-means seeds compared on the same images...
+    c0, c1 = (np.load(tmp_path/f'k{s}'/'centroids.npy') for s in (0, 1))
+    assert not np.allclose(c0, c1)                          # ...give other centres
+    assert (outs[0].pseudo_label != outs[1].pseudo_label).any() or not np.allclose(outs[0].distance, outs[1].distance)
 
 def test_assign_another_data_set(chain, tmp_path):
     "sslkt_assign: centres fitted on one data set pseudo-label another (features by the same teacher)"
@@ -110,3 +116,27 @@ def test_assign_another_data_set(chain, tmp_path):
     assert len(lab) == 60 and lab.pseudo_label.between(0, 7).all()
     r = run('sslkt_assign', '--clusters', tmp_path/'nothing', '--features', tmp_path/'other', '--out', tmp_path/'x')
     assert r.returncode != 0 and 'nothing' in r.stderr
+
+def test_pretrain_writes_trunk_and_checkpoint(tmp_path):
+    "sslkt_pretrain: a trunk that load_trunk reads, its history, and an epoch checkpoint equal to the final weights"
+    import torch
+    from sslkt.models import load_trunk
+    r = run('sslkt_pretrain', '--out', tmp_path/'jig', '--task', 'jigsaw++', '--n_perms', 8, '--epochs', 2, '--size', 96,
+            '--crop', 90, '--tile', 26, '--bs', 16, '--n_train', 48, '--n_valid', 16, '--workers', 0)
+    assert r.returncode == 0, r.stderr
+    last = r.stdout.strip().splitlines()[-1]
+    assert last.startswith('task=jigsaw++ arch=alexnet epochs=2 accuracy=') and last.endswith('chance=0.1250'), last
+    t = load_trunk(tmp_path/'jig'/'trunk.pth')
+    assert (t.meta['task'], t.meta['n_perms'], t.meta['epochs'], t.meta['n_train']) == ('jigsaw++', 8, 2, 48), t.meta
+    assert len(pd.read_csv(tmp_path/'jig'/'history.csv')) == 2                     # one row per epoch
+    ck = torch.load(tmp_path/'jig'/'checkpoint.pth', weights_only=False)
+    assert ck['epoch'] == 1 and ck['opt']['state']                                  # the last epoch, with the optimiser's state
+    trunk_ck = {k[len('trunk.'):]: v for k, v in ck['model'].items() if k.startswith('trunk.')}
+    assert trunk_ck.keys() == t.state_dict().keys()
+    assert all(torch.equal(trunk_ck[k], v) for k, v in t.state_dict().items())   # the checkpoint holds the saved weights
+    assert not list((tmp_path/'jig').glob('*.tmp*'))                                # no temporary file left behind
+
+def test_pretrain_tiles_too_small(tmp_path):
+    r = run('sslkt_pretrain', '--out', tmp_path/'jig', '--tile', 16, '--crop', 60, '--size', 64, '--n_train', 16, '--n_valid', 8, '--workers', 0)
+    assert r.returncode == 2 and 'Traceback' not in r.stderr, r.stderr
+    assert r.stderr.startswith('sslkt_pretrain: 16-px tiles are too small for the layers of alexnet'), r.stderr

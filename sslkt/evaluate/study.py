@@ -13,6 +13,7 @@ from ..data import ImageSet
 from ..transfer.cluster import Clustering
 from ..transfer.cc import pseudo_label_dls, cc_learner
 from .probes import evaluate
+from ..utils import optimizer
 
 # %% auto #0
 __all__ = ['k_study', 'plot_k_study']
@@ -24,23 +25,30 @@ def k_study(features, # a features folder (`extract_features`, `sslkt_features`)
             out:str|Path, # working folder (pseudo-labels per k, probe feature cache)
             d:int|None=128, whiten:bool=False, # clustering preprocessing (see `Clustering`)
             arch:str='alexnet', size:int=128, hidden:int=4096, # the student
-            epochs:int=5, lr:float=2e-3, bs:int=64, # cluster classification
+            epochs:int=5, bs:int=64, # cluster classification
+            opt:str='sgd', lr:float=0.01, wd:float=5e-4, # its optimiser (see `optimizer`), as the main job's `cc` stage
             protocol:str='knn', layer:str='conv5', # the probe
             seed:int=0, progress:bool=False,
             **kwargs, # passed to the DataLoaders (e.g. num_workers)
            )->pd.DataFrame:
-    "For each k: cluster, train a student on the pseudo-labels, probe it; a table with one row per k"
+    "For each k: cluster, train a student on the pseudo-labels, probe it and its own start; a table with one row per k"
     out, rows = Path(out), []
+    start = None
     for k in ks:
         t0 = time.time()
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')        # small k-means on CPU runs warn about points per centre
             labels, rep = Clustering(k, d, whiten, seed=seed).fit(features).pseudo_labels(features, out=out/f'k{k}')
-        learn = cc_learner(pseudo_label_dls(labels, size=size, bs=bs, **kwargs), arch, size, hidden, seed=seed)
+        learn = cc_learner(pseudo_label_dls(labels, size=size, bs=bs, **kwargs), arch, size, hidden, seed=seed,
+                           opt_func=optimizer(opt), wd=wd)
+        if start is None:  # the trunk's initial weights depend on the seed only, not on k: probed once
+            start = evaluate(learn.model.trunk.eval(), imgs, protocol, [layer], cache=out/'cache', size=size, seed=seed,
+                             progress=progress, **kwargs)[0]['score']
         with learn.no_bar() if not progress else nullcontext(), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
         r = evaluate(learn.model.trunk, imgs, protocol, [layer], cache=out/'cache', size=size, seed=seed, progress=progress, **kwargs)[0]
         rows.append(dict(k=k, nmi=rep.get('nmi', np.nan), cc_accuracy=float(learn.recorder.values[-1][-1]),
-                         protocol=protocol, layer=layer, metric=r['metric'], score=r['score'], seconds=round(time.time() - t0, 1)))
+                         protocol=protocol, layer=layer, metric=r['metric'], score=r['score'], start=start,
+                         gain=round(r['score'] - start, 4), seconds=round(time.time() - t0, 1)))
     return pd.DataFrame(rows)
 
 def plot_k_study(df:pd.DataFrame, ax=None, title:str|None=None):
@@ -48,6 +56,7 @@ def plot_k_study(df:pd.DataFrame, ax=None, title:str|None=None):
     import matplotlib.pyplot as plt
     if ax is None: _, ax = plt.subplots(figsize=(4.5, 3))
     ax.plot(df.k, df.score, marker='o', label=f"{df.protocol.iloc[0]} {df.layer.iloc[0]} ({df.metric.iloc[0]})")
+    if 'start' in df: ax.axhline(df.start.iloc[0], ls=':', c='gray', label='the students\' random start')
     if df.nmi.notna().all(): ax.plot(df.k, df.nmi, marker='s', ls='--', label='NMI of the clusters')
     ax.set_xscale('log'); ax.set_xticks(df.k); ax.set_xticklabels(df.k); ax.set_xlabel('clusters (k)')
     ax.legend(fontsize=7); ax.set_title(title or 'number of clusters')

@@ -27,7 +27,9 @@ class JigsawNet(nn.Module):
                 ):
         super().__init__()
         self.trunk, self.tile = trunk, tile
-        self.fc6 = nn.Sequential(nn.Flatten(), _fc(math.prod(trunk.out_shape(tile)), fc6, p_drop))
+        try: n_in = math.prod(trunk.out_shape(tile))
+        except RuntimeError: raise ValueError(f'{tile}-px tiles are too small for the layers of {trunk.arch}') from None
+        self.fc6 = nn.Sequential(nn.Flatten(), _fc(n_in, fc6, p_drop))
         self.fc7 = _fc(9*fc6, fc7, p_drop)
         self.fc8 = nn.Linear(fc7, n_perms)
     def forward(self, x): # (B, 9, C, tile, tile)
