@@ -4,7 +4,7 @@
 
 # %% ../nbs/40_cli.ipynb #9c9b78a3
 from __future__ import annotations
-import functools, json, os, sys, warnings
+import functools, json, os, sys, time, warnings
 from json import dumps
 from pathlib import Path
 from fastcore.script import call_parse, store_true
@@ -54,7 +54,7 @@ def sslkt_data(data:str=None, # image folder (train/ and val/ class folders, or 
               ):
     "Count the images of a data set per split and class, their sizes, and the unreadable files that will be skipped"
     from sslkt.data import ImageSet
-    s = ImageSet.from_source(data, size=size, label_col=label_col, progress=None if not json else False).summary()
+    s = ImageSet.from_source(data, size=size, label_col=label_col, progress=None if not json and sys.stdout.isatty() else False).summary()
     print(dumps(s) if json else format_summary(s))
 
 # %% ../nbs/40_cli.ipynb #fb344736
@@ -102,14 +102,15 @@ def sslkt_pretrain(out:str='runs/pretext', # output folder (trunk.pth, history.c
     from sslkt.pretext.train import jigsaw_learner, save_pretext, EpochCheckpoint
     from sslkt.distributed import init_distributed, distrib_ctx, is_main
     init_distributed()        # under a launcher: this rank's GPU becomes the default device, before any data is placed
-    imgs = ImageSet.from_source(data, size=size, n_train=n_train, n_valid=n_valid, seed=data_seed)
+    from sslkt.utils import optimizer, on_terminal, console_progress
+    imgs = ImageSet.from_source(data, size=size, n_train=n_train, n_valid=n_valid, seed=data_seed, progress=None if on_terminal() else False)
     dls = imgs.dls(size=size, bs=bs, **({} if workers is None else dict(num_workers=workers)))
-    from sslkt.utils import optimizer
     learn = jigsaw_learner(dls, task, arch, n_perms, crop, tile, jitter, gray, conv1_stride=conv1_stride, seed=seed,
                            compile_puzzles=compile_puzzles, opt_func=optimizer(opt), wd=wd)
     if is_main(): print(f'{task} with {arch}: {len(dls.train_ds)} train / {len(dls.valid_ds)} val images, '
                         f'{learn.pretext["n_perms"]} permutations, crop {crop}, tiles {tile}, on {dls.device}')
-    with distrib_ctx(learn): learn.fit_one_cycle(epochs, lr, cbs=EpochCheckpoint(Path(out)/'checkpoint.pth'))   # data-parallel under a launcher
+    with console_progress(learn, epochs), distrib_ctx(learn):       # bars on a terminal, lines in a pipe; data-parallel under a launcher
+        learn.fit_one_cycle(epochs, lr, cbs=EpochCheckpoint(Path(out)/'checkpoint.pth'))
     if not is_main(): return
     path = save_pretext(learn, out, data=str(imgs.source or 'imagenette'), epochs=epochs, n_train=len(dls.train_ds),
                         data_seed=data_seed)
@@ -139,17 +140,20 @@ def sslkt_features(out:str='runs/features', # output folder (features.npy, items
     from sslkt.transfer.features import extract_features, teacher_from_spec, load_features
     from sslkt.distributed import init_distributed, is_main
     init_distributed()        # under a launcher: this rank's GPU becomes the default device, before any data is placed
-    imgs = ImageSet.from_source(data, n_train=n_train, n_valid=n_valid, seed=data_seed)
+    from sslkt.utils import on_terminal
+    imgs = ImageSet.from_source(data, n_train=n_train, n_valid=n_valid, seed=data_seed, progress=None if on_terminal() else False)
     t = teacher_from_spec(teacher, layer, pool, norm or 'auto', seed)
     size = size or (128 if teacher == 'hog' else 160)
-    path = extract_features(t, imgs, out, size=size, bs=bs, progress=is_main(), shard=True,   # split over the ranks under a launcher
+    t0 = time.time()
+    if is_main() and not on_terminal(): print(f'features of {len(imgs)} images ({teacher}, {size} px)...', flush=True)
+    path = extract_features(t, imgs, out, size=size, bs=bs, progress=is_main() and on_terminal(), shard=True,   # split over the ranks under a launcher
                             **({} if workers is None else dict(num_workers=workers)))
     if not is_main(): return
     cfg = dict(teacher=teacher, layer=layer, pool=pool, norm=getattr(t, 'norm', None), size=size, data=str(data or 'imagenette'),
                n_train=n_train, n_valid=n_valid, seed=seed, data_seed=data_seed)
     (Path(out)/'teacher.json').write_text(dumps(cfg, indent=1))
     f = load_features(path)[0]
-    print(f'wrote {path}: {f.shape[0]} images x {f.shape[1]} dimensions')
+    print(f'wrote {path}: {f.shape[0]} images x {f.shape[1]} dimensions ({time.time() - t0:.0f} s)')
 
 # %% ../nbs/40_cli.ipynb #949da7ff
 @call_parse
@@ -223,10 +227,10 @@ def sslkt_cc(labels:str='runs/clusters', # pseudo_labels.csv, or the sslkt_clust
     if p.is_dir(): p = p/'pseudo_labels.csv'
     if not p.exists(): raise FileNotFoundError(f'no pseudo-labels at {p}')
     dls = pseudo_label_dls(p, size=size, bs=bs, uniform=uniform, **({} if workers is None else dict(num_workers=workers)))
-    from sslkt.utils import optimizer
+    from sslkt.utils import optimizer, console_progress
     learn = cc_learner(dls, arch, size, hidden, seed=seed, opt_func=optimizer(opt), wd=wd)
     if is_main(): print(f'cluster classification: {arch} on {len(dls.train_ds)} train / {len(dls.valid_ds)} val images, k={len(dls.vocab)}, on {dls.device}')
-    with distrib_ctx(learn): learn.fit_one_cycle(epochs, lr)        # data-parallel under a launcher
+    with console_progress(learn, epochs), distrib_ctx(learn): learn.fit_one_cycle(epochs, lr)   # bars or lines; data-parallel under a launcher
     if not is_main(): return
     cj = p.parent/'clustering.json'
     data_seed = json.loads(cj.read_text()).get('data_seed') if cj.exists() else None
@@ -276,11 +280,12 @@ def sslkt_eval(model:str='random:alexnet', # a trunk file or folder (sslkt_pretr
     from sslkt.evaluate.probes import evaluate, trunk_from_spec
     from sslkt.distributed import init_distributed, is_main
     init_distributed()        # under a launcher: this rank's GPU becomes the default device, before any data is placed
-    imgs = ImageSet.from_source(data, size=size, n_train=n_train, n_valid=n_valid, seed=data_seed)
+    from sslkt.utils import on_terminal
+    imgs = ImageSet.from_source(data, size=size, n_train=n_train, n_valid=n_valid, seed=data_seed, progress=None if on_terminal() else False)
     spec = model
     model = trunk_from_spec(spec, seed)
     recs = evaluate(model, imgs, protocol, layers.split(',') if layers else None, Path(out)/'features', size, epochs, lr, bs,
-                    seed, norm or 'auto', **({} if workers is None else dict(num_workers=workers)))   # data-parallel under a launcher
+                    seed, norm or 'auto', progress=on_terminal(), **({} if workers is None else dict(num_workers=workers)))   # data-parallel under a launcher
     if not is_main(): return
     for r in recs: r.update(model=spec, data=str(data or 'imagenette'), data_seed=data_seed)
     path = Path(out)/'results.json'

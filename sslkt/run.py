@@ -26,52 +26,92 @@ __all__ = ['presets', 'limits', 'starts', 'DataCfg', 'PretextCfg', 'TeacherCfg',
 # %% ../nbs/50_run.ipynb #90fcf45d
 @dataclass
 class DataCfg:
+    "The images of one stage: `data = { ... }` in a section"
     source:str|None = None # images: a folder or CSV (see `scan_images`); None: Imagenette 160
     n_train:int|None = None # a fixed random subset of the training images (all if None)
     n_valid:int|None = None # and of the validation images
 
 @dataclass
 class PretextCfg:
-    task:str = 'jigsaw++'; arch:str = 'alexnet'; n_perms:int|None = None
-    size:int = 160; crop:int = 150; tile:int = 40; jitter:int = 2; gray:float = 0.3
-    epochs:int = 10; lr:float = 0.01; bs:int = 64; fc6:int = 1024; fc7:int = 4096
-    opt:str = 'sgd'; wd:float = 5e-4   # optimiser (`sslkt.utils.optimizer`: sgd, adam) and weight decay
-    conv1_stride:int = 2   # AlexNet's conv1 stride on tiles
-    cache:bool = False   # decode the images once, hold them on the device, crop there (`sslkt.cache`)
-    compile_puzzles:bool = False   # make the puzzles with `torch.compile` (`JigsawCallback(compile=True)`)
-    data:DataCfg = field(default_factory=DataCfg)
+    "The pretext stage, `[pretext]`: a Jigsaw/Jigsaw++ network trained on puzzles of the images"
+    task:str = 'jigsaw++' # 'jigsaw' or 'jigsaw++' (0–2 tiles of another image)
+    arch:str = 'alexnet' # the pretext network (see `make_trunk`)
+    n_perms:int|None = None # permutations (None: 100 for jigsaw, 701 for jigsaw++)
+    size:int = 160 # images resized (randomly cropped) to this side
+    crop:int = 150 # the puzzle's square, cut into 3×3 cells of crop // 3
+    tile:int = 40 # tile side inside its cell
+    jitter:int = 2 # per-channel jitter of each tile, pixels
+    gray:float = 0.3 # fraction of puzzles turned gray
+    epochs:int = 10 # epochs of the one-cycle schedule
+    lr:float = 0.01 # its peak learning rate
+    bs:int = 64 # puzzles per batch
+    fc6:int = 1024 # per-tile features
+    fc7:int = 4096 # features of the 9 tiles together
+    opt:str = 'sgd' # optimiser (`sslkt.utils.optimizer`: sgd, adam)
+    wd:float = 5e-4 # weight decay
+    conv1_stride:int = 2 # AlexNet's conv1 stride on tiles
+    cache:bool = False # decode the images once, hold them on the device, crop there (`sslkt.cache`)
+    compile_puzzles:bool = False # make the puzzles with `torch.compile` (`JigsawCallback(compile=True)`)
+    data:DataCfg = field(default_factory=DataCfg) # the images of the pretext task
 
 @dataclass
 class TeacherCfg:
-    layer:str = 'conv5'; pool:str = 'avg2'; size:int = 160; norm:str = 'auto'
-    cache:bool = False   # as pretext.cache: the images decoded once, held on the teacher's device
-    data:DataCfg = field(default_factory=DataCfg)   # the images clustered
+    "The features stage, `[teacher]`: which layer of the pretext network describes an image"
+    layer:str = 'conv5' # the layer read
+    pool:str = 'avg2' # its pooling: avg, max, avgK (K×K), flat
+    size:int = 160 # image side
+    norm:str = 'auto' # input normalisation: per_image, imagenet, none; auto: the trunk's own
+    cache:bool = False # as pretext.cache: the images decoded once, held on the teacher's device
+    data:DataCfg = field(default_factory=DataCfg) # the images clustered
 
 @dataclass
 class ClusterCfg:
-    k:int = 50; d:int = 128; whiten:bool = False; niter:int = 20; nredo:int = 1   # d: PCA dimensions, 0 for none
+    "The clustering stage, `[cluster]`: faiss k-means on the teacher's features"
+    k:int = 50 # clusters
+    d:int = 128 # PCA dimensions before k-means (0: none)
+    whiten:bool = False # whiten after PCA (DeepCluster's choice)
+    niter:int = 20 # Lloyd iterations
+    nredo:int = 1 # restarts, the best objective kept
 
 @dataclass
 class CCCfg:
-    arch:str = 'alexnet'; epochs:int = 10; lr:float = 0.01; size:int = 128; bs:int = 64; hidden:int = 4096; uniform:bool = False
-    opt:str = 'sgd'; wd:float = 5e-4   # as pretext's
-    cache:bool = False   # as pretext.cache
-    data:DataCfg|None = None   # images pseudo-labelled and trained on (None: the clustered ones)
+    "The cluster-classification stage, `[cc]`: the student trained from scratch on the pseudo-labels"
+    arch:str = 'alexnet' # the student
+    epochs:int = 10 # epochs of the one-cycle schedule
+    lr:float = 0.01 # its peak learning rate
+    size:int = 128 # training crop side
+    bs:int = 64 # batch size
+    hidden:int = 4096 # width of AlexNet's fc6 and fc7
+    uniform:bool = False # sample images uniformly over pseudo-labels
+    opt:str = 'sgd' # optimiser, as pretext.opt
+    wd:float = 5e-4 # weight decay
+    cache:bool = False # as pretext.cache
+    data:DataCfg|None = None # images pseudo-labelled and trained on (None: the clustered ones)
 
 @dataclass
 class EvalCfg:
-    protocols:list = field(default_factory=lambda: ['linear', 'knn']); layers:list|None = None
-    size:int = 128; epochs:int = 10; lr:float = 1e-3
-    cache:bool = False   # as pretext.cache, for the probes' features and fine-tuning (one cache for every row)
-    baselines:list = field(default_factory=lambda: ['random', 'teacher', 'hog'])
-    data:DataCfg = field(default_factory=DataCfg)   # labelled images
+    "The evaluation stage, `[eval]`: probes of every network of the table on labelled images"
+    protocols:list = field(default_factory=lambda: ['linear', 'knn']) # linear, tiles, nonlinear, knn, finetune
+    layers:list|None = None # layers of the linear probes (None: conv1…conv5)
+    size:int = 128 # image side
+    epochs:int = 10 # probe epochs
+    lr:float = 1e-3 # probe learning rate
+    cache:bool = False # as pretext.cache, for the probes' features and fine-tuning (one cache for every row)
+    baselines:list = field(default_factory=lambda: ['random', 'teacher', 'hog']) # rows besides the student
+    data:DataCfg = field(default_factory=DataCfg) # labelled images
 
 @dataclass
 class Config:
-    name:str = 'custom'; seed:int = 0; data_seed:int = 0; workers:int|None = None
-    pretext:PretextCfg = field(default_factory=PretextCfg); teacher:TeacherCfg = field(default_factory=TeacherCfg)
-    cluster:ClusterCfg = field(default_factory=ClusterCfg); cc:CCCfg = field(default_factory=CCCfg)
-    eval:EvalCfg = field(default_factory=EvalCfg)
+    "A whole run of `sslkt_run`: a preset's TOML, merged with the user's, one section per stage"
+    name:str = 'custom' # the run's name (in its report)
+    seed:int = 0 # seed of the networks' weights, the puzzles and k-means
+    data_seed:int = 0 # seed of the image subsets and of a missing train/val split
+    workers:int|None = None # DataLoader workers (None: fastai's default)
+    pretext:PretextCfg = field(default_factory=PretextCfg) # `[pretext]`
+    teacher:TeacherCfg = field(default_factory=TeacherCfg) # `[teacher]`
+    cluster:ClusterCfg = field(default_factory=ClusterCfg) # `[cluster]`
+    cc:CCCfg = field(default_factory=CCCfg) # `[cc]`
+    eval:EvalCfg = field(default_factory=EvalCfg) # `[eval]`
 
 # %% ../nbs/50_run.ipynb #0b33b4c9
 class ConfigError(ValueError):
@@ -348,7 +388,7 @@ def imgs(self:Run, dc:DataCfg|None, size:int|None=None):
 def fit(self:Run, learn, epochs:int, lr, d:Path, fp:str)->pd.DataFrame:
     "fit_one_cycle (data-parallel under a launcher) with an epoch checkpoint in `d`, resumed when one of the same fingerprint is there; the history"
     from sslkt.models import save_trunk, load_trunk
-    from sslkt.utils import WeightMovement
+    from sslkt.utils import WeightMovement, console_progress
     ck, start, rows, moved = d/'checkpoint.pth', 0, [], []
     trunk = unwrap(learn.model).trunk
     if is_main() and not (d/'start.pth').exists(): save_trunk(trunk, d/'start.pth', note='the initial weights')
@@ -363,12 +403,10 @@ def fit(self:Run, learn, epochs:int, lr, d:Path, fp:str)->pd.DataFrame:
             self.log(f'  resuming at epoch {start + 1} of {epochs} from {ck}')
     from fastai.callback.tracker import TerminateOnNaNCallback
     learn.add_cbs([WeightMovement(w0, moved, skip=start), RunCheckpoint(ck, fp, rows, start), TerminateOnNaNCallback()])
-    if not _tty(): learn.logger = lambda v: v[0] < start or self.log(f'  epoch {v[0] + 1}/{epochs}: ' + ' '.join(
-        f'{n} {x:.4f}' for n, x in zip(learn.recorder.metric_names[1:-1], v[1:-1])) + f' ({v[-1]})')
     try:
         with warnings.catch_warnings():
             warnings.simplefilter('ignore', UserWarning)   # fastai's warning on skipped epochs
-            with (learn.no_bar() if not _tty() else nullcontext()), distrib_ctx(learn):    # data-parallel under a launcher
+            with console_progress(learn, epochs, log=lambda s: self.log('  ' + s), tty=_tty(), start=start), distrib_ctx(learn):    # data-parallel under a launcher
                 learn.fit_one_cycle(epochs, lr, start_epoch=start)
     finally: learn.remove_cbs([learn.run_checkpoint, learn.weight_movement, learn.terminate_on_na_n])
     if len(rows) < epochs:                       # fastai's TerminateOnNaNCallback cancelled the fit

@@ -95,7 +95,7 @@ def study(scale:str='cpu', # 'smoke', 'cpu' or 'gpu' (see `scales`)
           k_study:bool=True, # the number-of-clusters study on the Jigsaw++ AlexNet teacher (first seed)
           log=print)->pd.DataFrame:
     "The paper's comparison: each teacher's run (`run_all`), a supervised row, a k study; mean ± std over seeds"
-    from sslkt.evaluate.study import k_study as _k_study
+    from sslkt.evaluate.nclusters import k_study as _k_study
     s, out, recs, t0 = scales[scale], Path(out), [], time.time()
     base = _merge(s['config'], config or {})
     for seed in seeds:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_utils.ipynb #d4bad9a8
 from __future__ import annotations
-import os, re, tempfile
+import os, re, sys, tempfile
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -14,7 +14,7 @@ from fastai.callback.core import Callback
 
 # %% auto #0
 __all__ = ['sslkt_home', 'atomic_path', 'cpu_bf16', 'CPUAutocast', 'mixed_precision', 'history', 'WeightMovement', 'optimizer',
-           'seeded']
+           'on_terminal', 'console_progress', 'seeded']
 
 # %% ../nbs/01_utils.ipynb #28f512b1
 def sslkt_home()->Path:
@@ -104,6 +104,30 @@ def optimizer(name:str='sgd', # 'sgd' (with momentum, as the paper's Caffe solve
     if name == 'sgd': return partial(SGD, mom=mom)
     if name == 'adam': return Adam
     raise ValueError(f"unknown optimiser {name!r}: use 'sgd' or 'adam'")
+
+# %% ../nbs/01_utils.ipynb #829e10c5
+def on_terminal()->bool:
+    "Whether standard output is a terminal (bars) rather than a pipe or a file (plain lines)"
+    return sys.stdout.isatty()
+
+@contextmanager
+def console_progress(learn, # a fastai `Learner` about to `fit`
+                     epochs:int, # the number of epochs of that fit (for "epoch 3/10")
+                     log=None, # prints a line (default: `print`, flushed, on rank 0 only)
+                     tty:bool|None=None, # bars (True) or lines (False); default: `on_terminal()`
+                     start:int=0, # epochs before this one are not logged (a resumed fit)
+                    ):
+    "Bars on a terminal; elsewhere no bar and one plain line per epoch, `epoch 3/10: train_loss … (00:12)`"
+    if on_terminal() if tty is None else tty: yield; return
+    if log is None:
+        from fastai.torch_core import rank_distrib
+        log = lambda s: rank_distrib() == 0 and print(s, flush=True)
+    old = learn.logger
+    learn.logger = lambda v: v[0] < start or log(f'epoch {v[0] + 1}/{epochs}: ' + ' '.join(
+        f'{n} {x:.4f}' for n, x in zip(learn.recorder.metric_names[1:-1], v[1:-1])) + f' ({v[-1]})')
+    try:
+        with learn.no_bar(): yield
+    finally: learn.logger = old
 
 # %% ../nbs/01_utils.ipynb #fda4a11e
 @contextmanager

@@ -65,6 +65,9 @@ def module_names():
         out[pages.pop()] = [n for n in names if callable(getattr(m, n))]
     return out
 
+MACHINE_PATHS = re.compile('|'.join(re.escape(p) + r'[^\s\'"]*' for p in
+                            {str(root), str(Path.home()) + '/', '/tmp/', str(Path(os.environ.get('TMPDIR', '/tmp')).resolve()) + '/'}))
+
 def test_every_page_in_chromium(site):
     out, pages, base = site
     exe, sync_playwright = chromium()
@@ -90,6 +93,13 @@ def test_every_page_in_chromium(site):
                 problems.append(f'{name}: a Python traceback is on the page')
             if re.search(r'^\s*#\|', text, re.M) or 'show_doc(' in text:
                 problems.append(f'{name}: a cell directive or a show_doc call is shown (a directive was not honoured)')
+            outputs = page.evaluate('[...document.querySelectorAll(".jp-OutputArea-output, .output_area")]'
+                                    '.filter(e => !e.closest(".warning-intended") && !e.querySelector(".warning-intended")).map(e => e.innerText)')
+            problems += [f'{name}: a warning in an output: {o.strip()[:120]!r}' for o in outputs if re.search(r'Warning\b', o)]
+            problems += [f'{name}: a path of the building machine: {m[0]!r}' for m in MACHINE_PATHS.finditer(text)]
+            wide = page.evaluate('[...document.querySelectorAll("main h3 ~ div.highlight pre")].filter(e => e.scrollWidth > e.clientWidth + 1)'
+                                 '.map(e => e.innerText.slice(0, 60))')
+            problems += [f'{name}: a signature overflows its column: {w!r}' for w in wide]
             raw_link = re.search(r'.{0,30}\]\([^)\s]+\)', text)
             if raw_link: problems.append(f'{name}: markdown link syntax shown as text: {raw_link[0]!r}')
             problems += [f'{name}: JavaScript error {e}' for e in errors]
@@ -116,3 +126,41 @@ def test_every_page_in_chromium(site):
     print(f'checked {len(pages)} pages, {n_internal} internal links in {time.time() - t0:.1f} s; screenshots in {shots}')
     assert not problems, '\n'.join(problems[:50])
     assert n_internal > len(pages) * 10            # the sidebar alone links every page from every page
+
+def test_search_finds_the_cluster_page(site):
+    "Pagefind's index is in the offline build: typing k-means lists the clustering page (at 1280 and 800 px)"
+    out, pages, base = site
+    assert (out/'pagefind'/'pagefind-ui.js').exists() and list((out/'pagefind').glob('pagefind.*.pf_meta'))
+    cluster = next(p for p in pages if 'cluster' in p)
+    exe, sync_playwright = chromium()
+    shots = root/'_screenshots'; shots.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+        for width in (1280, 800):
+            page = browser.new_page(viewport={'width': width, 'height': 900})
+            page.goto(base + 'index.html', wait_until='load')
+            page.fill('.pagefind-ui__search-input', 'k-means')
+            page.wait_for_selector('.pagefind-ui__result-link', timeout=15000)
+            hrefs = page.evaluate('[...document.querySelectorAll(".pagefind-ui__result-link")].map(a => a.href)')
+            assert any(urlparse(h).path.lstrip('/') == cluster for h in hrefs), (cluster, hrefs)
+            page.screenshot(path=str(shots/f'search_{width}.png'))
+            page.goto(base + 'index.html'); page.screenshot(path=str(shots/f'home_{width}.png'))
+            page.goto(base + 'data.html'); page.screenshot(path=str(shots/f'module_{width}.png'))
+            sidebar = page.evaluate('getComputedStyle(document.querySelector(".sidebar")).display')
+            assert (sidebar == 'none') == (width < 1000), (width, sidebar)      # narrow: the sidebar folds behind its button
+            page.close()
+        browser.close()
+
+def test_same_site_from_any_folder(site, tmp_path):
+    "A second build in another folder gives the same pages, byte for byte (no build path, no cell ids, no clock in them)"
+    out, pages, _ = site
+    other, _ = build_site.build(tmp_path/'elsewhere'/'_site', quiet=True)
+    differ = [p for p in pages if (out/p).read_bytes() != (other/p).read_bytes()]
+    assert not differ, differ
+
+def test_signature_fix():
+    assert build_site.signature_fix('f(a:int=1, norm:NoneType=None, split_batches:bool=<object object at 0x7f12ab>)') == \
+        'f(a:int=1, norm=None, split_batches:bool=…)'
+
+def test_subtitles_render_code():
+    assert build_site.inline_code('the `sslkt_run` job <fast>') == 'the <code>sslkt_run</code> job &lt;fast&gt;'

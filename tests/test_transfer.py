@@ -14,6 +14,8 @@ def chain(tmp_path_factory):
     d = tmp_path_factory.mktemp('chain')
     r = run('sslkt_features', '--out', d/'feats', '--teacher', 'hog', '--n_train', 200, '--n_valid', 100, '--workers', 0)
     assert r.returncode == 0, r.stderr
+    assert '\r' not in r.stdout + r.stderr and '█' not in r.stdout + r.stderr, r.stdout + r.stderr   # in a pipe: no bar frames
+    assert r.stdout.startswith('features of 300 images (hog, 128 px)...'), r.stdout
     return d
 
 def test_features_written(chain):
@@ -30,9 +32,12 @@ def test_cluster_then_cc(chain):
     lab = pd.read_csv(chain/'clusters'/'pseudo_labels.csv')
     assert len(lab) == 300 and lab.pseudo_label.between(0, 9).all()            # every image got a pseudo-label
     for f in ('centroids.npy', 'clustering.json', 'pca.faiss', 'report.json', 'cluster_sizes.png', 'cluster_samples.png'): assert (chain/'clusters'/f).exists(), f
-    r = run('sslkt_cc', '--labels', chain/'clusters', '--out', chain/'cc', '--epochs', 1, '--size', 64, '--hidden', 64, '--bs', 32, '--workers', 0)
+    r = run('sslkt_cc', '--labels', chain/'clusters', '--out', chain/'cc', '--epochs', 2, '--size', 64, '--hidden', 64, '--bs', 32, '--workers', 0)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.strip().splitlines()[-1].startswith('arch=alexnet k=10 epochs=1')
+    assert r.stdout.strip().splitlines()[-1].startswith('arch=alexnet k=10 epochs=2')
+    epochs = [l for l in r.stdout.splitlines() if l.startswith('epoch ')]       # in a pipe: one plain line per epoch, no bar
+    assert [l.split(':')[0] for l in epochs] == ['epoch 1/2', 'epoch 2/2'] and 'train_loss' in epochs[0] and 'accuracy' in epochs[0], r.stdout
+    assert '\r' not in r.stdout + r.stderr and '█' not in r.stdout + r.stderr
     assert (chain/'cc'/'trunk.pth').exists()
 
 def test_cluster_missing_features(tmp_path):

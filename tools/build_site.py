@@ -10,7 +10,7 @@ from settings.ini) become relative links, so the local site is complete and its 
 
 `tests/test_docs_site.py` builds it and checks every page in headless Chromium.
 """
-import fnmatch, html, posixpath, re, shutil, tempfile, time
+import fnmatch, html, posixpath, re, shutil, sys, tempfile, time
 from pathlib import Path
 
 import nbformat, yaml
@@ -74,6 +74,12 @@ def console_text(text):
         if buf.strip('█ ') or not buf: out.append(buf.rstrip())
     return '\n'.join(out)
 
+def intended(o):
+    "A stream output of a cell marked `#| warning: true` (a warning that is the lesson) as HTML the page checks can tell apart"
+    if o.get('output_type') != 'stream': return o
+    return nbformat.from_dict(dict(output_type='display_data', metadata={},
+                                   data={'text/html': f'<div class="warning-intended"><pre>{html.escape(o["text"])}</pre></div>'}))
+
 class QuartoOptions(Preprocessor):
     "Honour `include`, `echo` and `output` as Quarto would; drop the directive lines from what is shown"
     def preprocess(self, nb, resources):
@@ -89,6 +95,7 @@ class QuartoOptions(Preprocessor):
                     if o.get('output_type') == 'stream' and '\r' in o.get('text', ''): o['text'] = console_text(o['text'])
                     md = o.get('data', {}).get('text/markdown')
                     if md is not None: o['data']['text/markdown'] = md_fix(md if isinstance(md, str) else ''.join(md))
+                if opts.get('warning') == 'true': cell.outputs = [intended(o) for o in cell.get('outputs', [])]
             cells.append(cell)
         nb.cells = cells
         return nb, resources
@@ -163,8 +170,21 @@ main pre { overflow-x: auto; background: #f6f8fa; padding: .7rem .9rem; border-r
 table { border-collapse: collapse; margin: .8rem 0; font-size: .9rem; } th, td { border-bottom: 1px solid #dee2e6; padding: .25rem .6rem; }
 .jp-RenderedHTMLCommon img, main img { max-width: 100%; }
 .pager { display: flex; justify-content: space-between; margin-top: 3rem; border-top: 1px solid #dee2e6; padding-top: 1rem; }
-@media (max-width: 1000px) { .layout { grid-template-columns: 1fr; } .sidebar, .toc { position: static; max-height: none; } }
+main h3 ~ div.highlight pre { white-space: pre-wrap; overflow-wrap: anywhere; }   /* API signatures wrap: no parameter hidden */
+#search { flex: 0 1 24rem; margin-left: auto; position: relative; --pagefind-ui-scale: .7; --pagefind-ui-border-width: 1px; }
+#search .pagefind-ui__drawer { position: absolute; right: 0; width: min(40rem, 90vw); max-height: 75vh; overflow: auto; background: #fff;
+  color: #212529; padding: 0 1rem; box-shadow: 0 6px 24px rgba(0,0,0,.2); border-radius: 4px; }
+#search .pagefind-ui__drawer a { color: var(--accent); } .navbar .repo { margin-left: 0; }
+.nav-toggle { display: none; cursor: pointer; font-size: 1.3rem; }
+@media (max-width: 1000px) { .layout { grid-template-columns: 1fr; padding: 0 1rem; } .toc { display: none; }
+  .nav-toggle { display: inline; } .sidebar { display: none; position: static; max-height: none; border-bottom: 1px solid #dee2e6; }
+  #nav-toggle:checked + .layout .sidebar { display: block; }
+  #search .pagefind-ui__drawer { position: fixed; top: 3.6rem; left: .5rem; right: .5rem; width: auto; } }
 """
+
+def inline_code(text):
+    "Escaped text with its `code` spans as <code> (a subtitle is markdown, not HTML)"
+    return re.sub(r'`([^`]+)`', r'<code>\1</code>', html.escape(text))
 
 def page_html(title, desc, body, toc, nav, page, site_title, repo, prev, nxt):
     up = posixpath.relpath('.', posixpath.dirname(page) or '.')
@@ -180,16 +200,37 @@ def page_html(title, desc, body, toc, nav, page, site_title, repo, prev, nxt):
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)} – {html.escape(site_title)}</title>
-<link rel="stylesheet" href="{up}/site.css"><link rel="stylesheet" href="{up}/styles.css"></head>
-<body><nav class="navbar"><a class="site" href="{up}/index.html">{html.escape(site_title)}</a>
-<a class="repo" href="{repo}">GitHub repository</a></nav>
-<div class="layout"><aside class="sidebar">{''.join(side)}</aside>
-<main><h1 class="title">{html.escape(title)}</h1>{f'<p class="subtitle">{html.escape(desc)}</p>' if desc else ''}
+<link rel="icon" href="{up}/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="{up}/site.css"><link rel="stylesheet" href="{up}/styles.css">
+<link rel="stylesheet" href="{up}/pagefind/pagefind-ui.css"><script src="{up}/pagefind/pagefind-ui.js"></script></head>
+<body><nav class="navbar"><label for="nav-toggle" class="nav-toggle" title="pages">☰</label><a class="site" href="{up}/index.html">{html.escape(site_title)}</a>
+<div id="search"></div><a class="repo" href="{repo}">GitHub repository</a></nav>
+<input type="checkbox" id="nav-toggle" hidden><div class="layout"><aside class="sidebar">{''.join(side)}</aside>
+<main data-pagefind-body><h1 class="title">{html.escape(title)}</h1>{f'<p class="subtitle">{inline_code(desc)}</p>' if desc else ''}
 {body}
 <nav class="pager">{pager}</nav></main>
 <aside class="toc">{'<div class="section">On this page</div><ul>' + tocs + '</ul>' if tocs else ''}</aside></div>
+<script>window.addEventListener('DOMContentLoaded', () => new PagefindUI({{element: '#search', showImages: false, resetStyles: false}}));</script>
 </body></html>
 """
+
+FAVICON = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 30 30"><g fill="#2c7be5">
+<rect x="1" y="1" width="8" height="8"/><rect x="11" y="1" width="8" height="8" fill="#8fb8f0"/><rect x="21" y="1" width="8" height="8"/>
+<rect x="1" y="11" width="8" height="8" fill="#8fb8f0"/><rect x="11" y="11" width="8" height="8"/><rect x="21" y="11" width="8" height="8" fill="#8fb8f0"/>
+<rect x="1" y="21" width="8" height="8"/><rect x="11" y="21" width="8" height="8" fill="#8fb8f0"/><rect x="21" y="21" width="8" height="8"/></g></svg>
+"""
+
+def search_index(site):
+    "Index the built pages with Pagefind (the `pagefind-bin` package's binary) into `site/pagefind`: the search box"
+    import subprocess
+    r = subprocess.run([sys.executable, '-m', 'pagefind_bin', '--site', str(site), '--quiet'], capture_output=True, text=True)
+    if r.returncode or not (Path(site)/'pagefind'/'pagefind-ui.js').exists():
+        raise RuntimeError(f'pagefind failed (exit {r.returncode}): {r.stderr.strip() or r.stdout.strip()}')
+
+def signature_fix(md):
+    "show_doc's signatures: `x:NoneType=None` (no annotation, default None) as `x=None`; a sentinel default's address as `…`"
+    md = re.sub(r'(\w+):NoneType=None', r'\1=None', md)
+    return re.sub(r'<object object at 0x[0-9a-f]+>', '…', md)
 
 def build(out=None, force=True, quiet=False):
     "Build the site into `out` (default `_site`); returns (out, pages built)"
@@ -206,14 +247,18 @@ def build(out=None, force=True, quiet=False):
     nbs, out_of = {}, {}
     for p in listed:
         nb = nbformat.read(proc/p, as_version=4)
-        for c in nb.cells:                              # nbdev's processing leaves keys nbformat doesn't know
+        for i, c in enumerate(nb.cells):                # nbdev's processing leaves keys nbformat doesn't know
             for k in [k for k in c if k not in _cell_keys]: del c[k]
+            c['id'] = f'c{i}'                            # show_doc cells get new random ids each build: the page would differ
+            for o in c.get('outputs', []):               # show_doc's signatures, as a reader should see them
+                if 'text/markdown' in o.get('data', {}): o['data']['text/markdown'] = signature_fix(o['data']['text/markdown'])
         fm = frontmatter(nb)
         name = fm.get('output-file') or Path(p).with_suffix('.html').name
         out_of[p] = posixpath.join(posixpath.dirname(p), name)
         nbs[p] = nb, fm
     nav = [(sec, [(out_of[p], nbs[p][1].get('title', Path(p).stem)) for p in ps]) for sec, ps in nav_src]
     order = [(out_of[p], nbs[p][1].get('title', Path(p).stem)) for p in listed]
+    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix='.site-', dir=out.parent))
     try:
         ex = exporter()
@@ -233,6 +278,8 @@ def build(out=None, force=True, quiet=False):
             doc = page_html(fm.get('title', stem), fm.get('description', ''), body, toc, nav, page,
                             q['website'].get('title', cfg.title), q['website'].get('repo-url', cfg.git_url), prev, nxt)
             (tmp/page).parent.mkdir(parents=True, exist_ok=True); (tmp/page).write_text(doc)
+        (tmp/'favicon.svg').write_text(FAVICON)
+        search_index(tmp)
         old = out.with_name(out.name + '.old')
         if out.exists(): out.rename(old)
         tmp.rename(out)

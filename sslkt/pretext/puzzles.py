@@ -18,7 +18,7 @@ __all__ = ['Puzzles', 'draw_ints', 'tile_corners', 'cut_tiles', 'normalize_tiles
 
 # %% ../../nbs/11_pretext.puzzles.ipynb #654eacb9
 class Puzzles(NamedTuple):
-    "A batch of puzzles and where each of its tiles came from"
+    "A batch of puzzles and where each tile came from: `tiles` (B, 9, C, tile, tile), `label` (B,) the permutation's index, `src_img` (B, 9) the batch index of each tile's image, `src_cell` (B, 9) its grid cell (0…8, row-major)"
     tiles:Tensor # (B, 9, C, tile, tile) shuffled (and, for Jigsaw++, partly replaced) tiles
     label:Tensor # (B,) index of the permutation that shuffled them
     src_img:Tensor # (B, 9) batch index of the image each tile was cut from
@@ -40,9 +40,9 @@ def _const(name:str, args:tuple, device, dtype=None)->Tensor:
     if torch.compiler.is_compiling(): return _make_const(name, args, device, dtype)
     return _const_cached(name, args, torch.device(device), dtype)
 
-def draw_ints(spec:dict, # {name: (shape, hi)}: integers uniform in 0…hi-1, of shape (bs, *shape)
+def draw_ints(spec:dict, # {name: (shape, hi)}: integers uniform in 0…hi-1, of shape `(bs, *shape)`
               bs:int, gen:torch.Generator|None=None, device=None)->dict:
-    "Every random integer of a batch from one `randint` call: {name: (bs, *shape) tensor}, views of that one draw"
+    "Every random integer of a batch from one `randint` call: {name: `(bs, *shape)` tensor}, views of that one draw"
     device = torch.device('cpu' if device is None else device)
     widths = [math.prod(s) for s, _ in spec.values()]
     hi = _const('ints', tuple(h for (_, h), w in zip(spec.values(), widths) for _ in range(w)), device)
