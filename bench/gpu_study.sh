@@ -4,10 +4,11 @@
 #   AlexNet step (eager and torch.compile), faiss k-means at the paper's size, then the study
 #   (`sslkt.study.study('gpu')`: Jigsaw, Jigsaw++, CC from each, CC from a Jigsaw++ VGG16-BN, CC from HOG, random,
 #   supervised, k study) on all of Imagenette at 96 px.
-# Carry (ignored folders): .whl/ (pip download --no-deps: fastai fastcore fastprogress python-fasthtml and its
-#   pure-Python dependencies, faiss-cpu, scikit-image if absent there) and .gpudata/fastai/data/imagenette2-96
-#   (cp -r ../shared/fastai/data/imagenette2-96). The study writes to runs/gpu_study, which stays on a warm machine:
-#   a second call resumes where the time limit stopped the first. Reports (no weights, no features) are copied to $OUT.
+# On a machine without network access, put beside the checkout: .whl/ (pip download --no-deps: fastai fastcore
+#   fastprogress python-fasthtml and their pure-Python dependencies, faiss-cpu, scikit-image if absent) and
+#   .gpudata/fastai/data/imagenette2-96 (a copy of that folder of a fastai home). The study writes to runs/gpu_study
+#   and resumes its finished stages: a second call continues where a time limit stopped the first. Reports (no
+#   weights, no features) are copied to $OUT.
 #   SEEDS="0 1 2" for three seeds; STUDY_S limits the study's seconds (default 360).
 set -uo pipefail
 # Elsewhere (sslkt installed, Imagenette under FASTAI_HOME), it runs as is: without .whl/ nothing is installed, and

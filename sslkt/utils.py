@@ -123,8 +123,9 @@ def console_progress(learn, # a fastai `Learner` about to `fit`
         from fastai.torch_core import rank_distrib
         log = lambda s: rank_distrib() == 0 and print(s, flush=True)
     old = learn.logger
+    num = lambda x: f'{x:.4f}' if isinstance(x, (int, float)) else str(x)   # a metric can be None (no validation set)
     learn.logger = lambda v: v[0] < start or log(f'epoch {v[0] + 1}/{epochs}: ' + ' '.join(
-        f'{n} {x:.4f}' for n, x in zip(learn.recorder.metric_names[1:-1], v[1:-1])) + f' ({v[-1]})')
+        f'{n} {num(x)}' for n, x in zip(learn.recorder.metric_names[1:-1], v[1:-1])) + f' ({v[-1]})')
     try:
         with learn.no_bar(): yield
     finally: learn.logger = old

@@ -242,7 +242,8 @@ def evaluate(model, # a model spec (see `trunk_from_spec`) or a `Trunk`
             dls = cached_dls(imgs if image_cache is True else image_cache, size, bs or 64, labeled=True, normalize=False, device=device)
         else: dls = imgs.dls(size=size, bs=bs or 64, labeled=True, normalize=False, device=device, **kwargs)
         learn = finetune_learner(trunk, dls, size, norm=norm, seed=seed, multi_label=imgs.multi_label)
-        with seeded(seed), (learn.no_bar() if not progress else nullcontext()), distrib_ctx(learn): learn.fit_one_cycle(epochs, slice(lr/10, lr))
+        quiet = lambda cm: cm if not progress else nullcontext()      # progress=False: no bar and no epoch lists
+        with seeded(seed), quiet(learn.no_bar()), quiet(learn.no_logging()), distrib_ctx(learn): learn.fit_one_cycle(epochs, slice(lr/10, lr))
         h = history(learn)
         return [dict(base, layer='all', **_score(h.columns[-1], float(h.iloc[-1, -1])), epochs=epochs, lr=lr, seconds=round(time.time() - t0, 1))]
     layers = list(layers or (['conv1', 'conv2', 'conv3', 'conv4', 'conv5'] if protocol in ('linear', 'tiles') else ['conv5']))
