@@ -13,7 +13,7 @@ import fastai.callback.schedule  # Learner.fit_one_cycle
 from fastai.losses import CrossEntropyLossFlat
 from fastai.metrics import accuracy
 from fastai.torch_core import rank_distrib
-from ..utils import atomic_path, mixed_precision, history, seeded
+from ..utils import atomic_path, mixed_precision, history, seeded, optimizer
 from ..distributed import is_main, unwrap
 from ..models import make_trunk, save_trunk
 from .permutations import permutations
@@ -74,7 +74,7 @@ def jigsaw_learner(dls, # unlabeled DataLoaders (`ImageSet.dls(labeled=False)`) 
                    seed:int=0, # seed of the permutation set, the initial weights and the puzzles
                    use_amp:bool=True, # bf16 (or fp16) autocast when the DataLoaders are on a GPU
                    compile_puzzles:bool=False, # make the puzzles with `torch.compile` (see `JigsawCallback`)
-                   **kwargs, # passed to `Learner`
+                   **kwargs, # passed to `Learner` (default `opt_func` and `wd`: the paper's SGD, momentum 0.9, weight decay 5e-4)
                   )->Learner:
     "A fastai `Learner` training a `JigsawNet` on `task`, with puzzles made on the device"
     if task not in tasks: raise ValueError(f"unknown task {task!r}: use 'jigsaw' or 'jigsaw++'")
@@ -85,6 +85,7 @@ def jigsaw_learner(dls, # unlabeled DataLoaders (`ImageSet.dls(labeled=False)`) 
         model = JigsawNet(trunk, len(perms), tile, fc6, fc7)
     trunk.norm = 'per_image'   # it sees tiles normalised each by its own mean and std
     cb = JigsawCallback(perms, crop, tile, jitter, gray, t['max_replace'], seed, compile_puzzles)
+    kwargs = dict(opt_func=optimizer('sgd'), wd=5e-4) | kwargs     # the recipe the main job uses (not fastai's Adam)
     learn = Learner(dls, model, loss_func=CrossEntropyLossFlat(), metrics=accuracy, cbs=cb, **kwargs)
     learn.pretext = dict(task=task, arch=arch, n_perms=len(perms), crop=crop, tile=tile, jitter=jitter, gray=gray, seed=seed)
     return mixed_precision(learn, use_amp)

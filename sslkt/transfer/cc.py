@@ -19,7 +19,7 @@ from fastai.vision.augment import RandomResizedCrop, Flip
 from fastai.vision.core import imagenet_stats
 from ..data import RGBImage, ImageSet
 from ..models import make_trunk, save_trunk, Classifier
-from ..utils import atomic_path, mixed_precision, history, seeded
+from ..utils import atomic_path, mixed_precision, history, seeded, optimizer
 
 # %% auto #0
 __all__ = ['pseudo_label_dls', 'cc_learner', 'save_cc']
@@ -60,13 +60,14 @@ def cc_learner(dls, # DataLoaders of pseudo-labels (`pseudo_label_dls`)
                hidden:int=4096, # width of AlexNet's fc6 and fc7
                seed:int=0, # seed of the initial weights
                use_amp:bool=True, # bf16 (or fp16) autocast when the DataLoaders are on a GPU
-               **kwargs, # passed to `Learner`
+               **kwargs, # passed to `Learner` (default `opt_func` and `wd`: the paper's SGD, momentum 0.9, weight decay 5e-4)
               )->Learner:
     "A Learner training a fresh `arch` to classify images into their pseudo-labels"
     with seeded(seed):
         trunk = make_trunk(arch)
         model = Classifier(trunk, len(dls.vocab), size, hidden)
     trunk.norm = 'imagenet'    # `pseudo_label_dls` normalises with ImageNet statistics
+    kwargs = dict(opt_func=optimizer('sgd'), wd=5e-4) | kwargs     # the recipe the main job uses (not fastai's Adam)
     learn = Learner(dls, model, loss_func=CrossEntropyLossFlat(), metrics=accuracy, **kwargs)
     return mixed_precision(learn, use_amp)
 
