@@ -8,7 +8,6 @@ import functools, json, os, sys, time, warnings
 from json import dumps
 from pathlib import Path
 from fastcore.script import call_parse, store_true
-warnings.filterwarnings('ignore', message='.*torch.jit.script.*', category=FutureWarning)   # fastai's import-time noise
 
 # %% auto #0
 __all__ = ['user_errors', 'format_summary', 'sslkt_data', 'sslkt_permutations', 'sslkt_pretrain', 'sslkt_features',
@@ -54,7 +53,8 @@ def sslkt_data(data:str=None, # image folder (train/ and val/ class folders, or 
               ):
     "Count the images of a data set per split and class, their sizes, and the unreadable files that will be skipped"
     from sslkt.data import ImageSet
-    s = ImageSet.from_source(data, size=size, label_col=label_col, progress=None if not json and sys.stdout.isatty() else False).summary()
+    from sslkt.utils import on_terminal
+    s = ImageSet.from_source(data, size=size, label_col=label_col, progress=None if not json and on_terminal() else False).summary()
     print(dumps(s) if json else format_summary(s))
 
 # %% ../nbs/40_cli.ipynb #fb344736

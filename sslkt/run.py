@@ -14,7 +14,7 @@ import pandas as pd, torch
 from fastcore.all import *
 from fastai.callback.core import Callback
 from fastai.torch_core import set_seed
-from .utils import atomic_path, history
+from .utils import atomic_path, history, on_terminal
 from .distributed import init_distributed, is_main, barrier, broadcast_object, distrib_ctx, unwrap, alone
 
 # %% auto #0
@@ -294,8 +294,6 @@ class RunCheckpoint(Callback):
                             rng=rng_state(self.learn)), tmp)
 
 # %% ../nbs/50_run.ipynb #59913f94
-def _tty(): return sys.stdout.isatty()
-
 class run_lock:
     "Hold `out/.lock` (`filelock`) while a run works in `out`: another run on the same folder fails at once, naming the holder"
     def __init__(self, out):
@@ -379,7 +377,7 @@ def imgs(self:Run, dc:DataCfg|None, size:int|None=None):
     from sslkt.data import ImageSet
     key = (dc.source, dc.n_train, dc.n_valid)
     if key not in self._imgs:
-        s = self._imgs[key] = ImageSet.from_source(dc.source, n_train=dc.n_train, n_valid=dc.n_valid, seed=self.cfg.data_seed, progress=_tty())
+        s = self._imgs[key] = ImageSet.from_source(dc.source, n_train=dc.n_train, n_valid=dc.n_valid, seed=self.cfg.data_seed, progress=on_terminal())
         n_val = int(s.items.is_valid.sum())
         self.log(f'  data {dc.source or "Imagenette 160"}: {s.layout}; {len(s) - n_val} train / {n_val} val images, {len(s.classes)} classes')
     return self._imgs[key]
@@ -396,17 +394,18 @@ def fit(self:Run, learn, epochs:int, lr, d:Path, fp:str)->pd.DataFrame:
     w0 = {k: v for k, v in load_trunk(d/'start.pth').state_dict().items() if v.dim() == 4}   # (building it draws random numbers)
     if ck.exists():
         s = torch.load(ck, map_location='cpu', weights_only=False)
-        if s.get('fingerprint') == fp and s['epoch'] + 1 < epochs:
+        if s.get('fingerprint') == fp and s['epoch'] < epochs:
             learn.model.load_state_dict(s['model']); learn.create_opt(); learn.opt.load_state_dict(s['opt'])
             start, rows, moved = s['epoch'] + 1, s['history'], s.get('movement', [])
             if s.get('rng') is not None: set_rng_state(learn, s['rng'])   # the same draws as if never stopped
-            self.log(f'  resuming at epoch {start + 1} of {epochs} from {ck}')
+            self.log(f'  resuming at epoch {start + 1} of {epochs} from {ck}' if start < epochs else
+                     f'  all {epochs} epochs were done before the stop: their last checkpoint is the result ({ck})')
     from fastai.callback.tracker import TerminateOnNaNCallback
     learn.add_cbs([WeightMovement(w0, moved, skip=start), RunCheckpoint(ck, fp, rows, start), TerminateOnNaNCallback()])
     try:
         with warnings.catch_warnings():
             warnings.simplefilter('ignore', UserWarning)   # fastai's warning on skipped epochs
-            with console_progress(learn, epochs, log=lambda s: self.log('  ' + s), tty=_tty(), start=start), distrib_ctx(learn):    # data-parallel under a launcher
+            with console_progress(learn, epochs, log=lambda s: self.log('  ' + s), tty=on_terminal(), start=start), distrib_ctx(learn):    # data-parallel under a launcher
                 learn.fit_one_cycle(epochs, lr, start_epoch=start)
     finally: learn.remove_cbs([learn.run_checkpoint, learn.weight_movement, learn.terminate_on_na_n])
     if len(rows) < epochs:                       # fastai's TerminateOnNaNCallback cancelled the fit
@@ -449,7 +448,7 @@ def stage_features(run:Run, d:Path, fp:str, teacher:str='pretext')->dict:
     c = run.cfg.teacher
     t = 'hog' if teacher == 'hog' else teacher_from_spec(str(run.out/'pretext'/'trunk.pth'), c.layer, c.pool, c.norm, run.cfg.seed)
     sets = [('cluster_data', c.data)] + ([('cc_data', run.cfg.cc.data)] if run.cfg.cc.data is not None else [])
-    for name, dc in sets: extract_features(t, run.imgs(dc), d/name, size=c.size, progress=_tty() and is_main(), shard=True,
+    for name, dc in sets: extract_features(t, run.imgs(dc), d/name, size=c.size, progress=on_terminal() and is_main(), shard=True,
                                            image_cache=c.cache, **({} if c.cache else run.dl_kw))
     return dict(teacher=teacher, norm=getattr(t, 'norm', None), sets=[n for n, _ in sets])
 
@@ -514,7 +513,7 @@ def stage_eval(run:Run, d:Path, fp:str)->dict:
         trunk = trunk_from_spec(spec, run.cfg.seed)
         for proto in c.protocols:
             for r in evaluate(trunk, imgs, proto, c.layers if proto in ('linear', 'tiles') else None, d/'features', c.size, c.epochs, c.lr,
-                              seed=run.cfg.seed, progress=_tty(), image_cache=ic, **({} if c.cache else run.dl_kw)):
+                              seed=run.cfg.seed, progress=on_terminal(), image_cache=ic, **({} if c.cache else run.dl_kw)):
                 recs.append(dict(r, model=row, spec=spec))
             run.log(f"  {row:8s} {proto:9s} " + ' '.join(f"{r['layer']}={r['score']:.3f}" for r in recs if r['model'] == row and r['protocol'] == proto))
         if not is_main(): continue
@@ -617,7 +616,6 @@ def run_all(preset:str|None='demo', config=None, data:str|None=None, # see `load
             log=print)->Run:
     "The paper end to end: check the configuration, then each stage unless already done, then the report; data-parallel under a launcher"
     init_distributed()                  # one process unless started by torchrun / accelerate launch
-    warnings.filterwarnings('ignore', message='.*torch.jit.script.*', category=FutureWarning)
     t0 = time.time()
     cfg = load_config(preset, config, data)
     scans = check_config(cfg)

@@ -1,9 +1,10 @@
 "The main job, sslkt_run, on real images: end to end, rerun, a kill -9 and resume, a changed field, configuration errors"
-import os, signal, subprocess, sys, time
+import os, re, signal, subprocess, sys, time
 from pathlib import Path
 import pytest
 
 EXE = str(Path(sys.executable).parent/'sslkt_run')
+EPOCHS = 20                                                          # cc.epochs of the runs killed in cc's training
 
 def run(*args, timeout=900):
     t0 = time.time()
@@ -69,25 +70,45 @@ def test_exact_resume(smoke, tmp_path):
 def test_kill_then_resume_after_a_changed_field(smoke, tmp_path):
     "A changed cc.epochs reruns cc and what follows; killed (-9) during cc's training, a rerun resumes from its checkpoint"
     d, _, _, _ = smoke
-    cfg = tmp_path/'longer.toml'; cfg.write_text('[cc]\nepochs = 9\n')
+    cfg = tmp_path/'longer.toml'; cfg.write_text(f'[cc]\nepochs = {EPOCHS}\n')     # epochs of about a second: the kill lands mid-training
     p = subprocess.Popen([EXE, '--preset', 'smoke', '--out', str(d), '--config', str(cfg)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    ck, t0 = d/'cc'/'checkpoint.pth', time.time()
-    while not ck.exists() and p.poll() is None and time.time() - t0 < 300: time.sleep(0.2)
-    time.sleep(0.5)
-    assert p.poll() is None, p.stdout.read()
-    os.kill(p.pid, signal.SIGKILL); p.wait()
-    first = p.stdout.read()
-    assert 'cc: rerun, replacing the earlier result (cc.epochs: 6 → 9)' in first, first
+    first = _kill_when(p, d/'cc'/'checkpoint.pth')
+    assert f'cc: rerun, replacing the earlier result (cc.epochs: 6 → {EPOCHS})' in first, first
     assert not (d/'cc'/'stage.json').exists()                       # unfinished work is never taken for finished
     r, _ = run('--preset', 'smoke', '--out', d, '--config', cfg)
     assert r.returncode == 0, r.stderr[-3000:]
     print(r.stdout)
     for s in ['pretext', 'features', 'cluster']: assert f'{s}: done in an earlier run' in r.stdout
-    assert 'resuming at epoch' in r.stdout and "of 9" in r.stdout
+    assert re.search(f'resuming at epoch \\d+ of {EPOCHS}', r.stdout), r.stdout
     assert (d/'cc'/'stage.json').exists() and (d/'report.md').exists()
     assert not list(d.rglob('*.tmp')) and not (d/'cc'/'checkpoint.pth').exists()
     import pandas as pd
-    assert len(pd.read_csv(d/'cc'/'history.csv')) == 9              # the epochs before and after the kill
+    assert len(pd.read_csv(d/'cc'/'history.csv')) == EPOCHS         # the epochs before and after the kill
+
+def test_a_checkpoint_of_the_last_epoch_is_the_result(tmp_path, imagenette_items):
+    "Stopped after the last epoch's checkpoint but before the stage's record: the rerun trains no epoch and keeps those weights"
+    import shutil, torch
+    from fastai.callback.core import Callback
+    from sslkt.run import Run, load_config
+    from sslkt.transfer.cc import pseudo_label_dls, cc_learner
+    df = imagenette_items.groupby('is_valid').head(24).reset_index(drop=True).assign(pseudo_label=lambda o: o.index % 3)
+    learner = lambda: cc_learner(pseudo_label_dls(df, size=64, bs=8, num_workers=0), size=64, hidden=64, seed=0)
+    d, lines = tmp_path/'cc', []
+    class KeepCheckpoint(Callback):                                 # a copy of each epoch's checkpoint, which fit removes at its end
+        order = 61
+        def after_epoch(self): shutil.copy(d/'checkpoint.pth', tmp_path/'last.pth')
+    run = Run(tmp_path, load_config('smoke'), log=lines.append)
+    learn = learner(); learn.add_cb(KeepCheckpoint())
+    h1 = run.fit(learn, 2, 0.01, d, 'fp')
+    assert len(h1) == 2 and sum(o.lstrip().startswith('epoch ') for o in lines) == 2
+    w1 = {k: v.clone() for k, v in learn.model.state_dict().items()}
+    shutil.move(tmp_path/'last.pth', d/'checkpoint.pth')            # as if killed between the last checkpoint and the record
+    lines.clear(); learn = learner()
+    h2 = run.fit(learn, 2, 0.01, d, 'fp')
+    assert any('all 2 epochs were done before the stop' in o for o in lines), lines
+    assert not any(o.lstrip().startswith('epoch ') for o in lines), lines  # no epoch trained again
+    assert h2.equals(h1) and not (d/'checkpoint.pth').exists()
+    for k, v in learn.model.state_dict().items(): assert torch.equal(v, w1[k]), k
 
 def test_configuration_errors_before_any_training(tmp_path, imagenette_items):
     flat = tmp_path/'flat'; flat.mkdir()
