@@ -3,7 +3,7 @@
 #   throughput of fastai's loaders vs images held on the GPU (pretext, cc, features), the puzzle maker's share of an
 #   AlexNet step (eager and torch.compile), faiss k-means at the paper's size, then the study
 #   (`sslkt.study.study('gpu')`: Jigsaw, Jigsaw++, CC from each, CC from a Jigsaw++ VGG16-BN, CC from HOG, random,
-#   supervised, k study) on all of Imagenette at 96 px.
+#   supervised, k study) on all of Imagenette at 96 px, and the NMI of each Jigsaw teacher's layers (`teacher_layers.py`).
 # On a machine without network access, put beside the checkout: .whl/ (pip download --no-deps: fastai fastcore
 #   fastprogress python-fasthtml and their pure-Python dependencies, faiss-cpu, scikit-image if absent) and
 #   .gpudata/fastai/data/imagenette2-96 (a copy of that folder of a fastai home). The study writes to runs/gpu_study
@@ -34,6 +34,8 @@ import warnings; warnings.filterwarnings('ignore')
 from sslkt.study import study
 study('gpu', seeds=[int(s) for s in '$SEEDS'.split()], out='runs/gpu_study', data='$DATA')
 " 2>&1 | grep -v -e 'Epoch [0-9]' | tee "$OUT/study.log"
+python3 bench/teacher_layers.py --data "$DATA" runs/gpu_study/jigsawpp_s0 runs/gpu_study/jigsaw_s0 2>&1 | grep -v -i warn \
+  | tee "$OUT/teacher_layers.txt"      # which layer of each teacher makes the best clusters (the demo clusters conv2)
 (cd runs/gpu_study && find . \( -name '*.md' -o -name '*.csv' -o -name '*.png' -o -name '*.json' \) -size -2M \
   -not -path '*/features/*' -not -name 'items.csv' -print0 | xargs -0 -r cp --parents -t "$OUT") 2>/dev/null
 echo "reports in $OUT"

@@ -11,6 +11,7 @@ differences; appends it to `--log`.
 The attempts behind the demo's recipe (the reproduce tutorial's table):
   python bench/pretext_recipe.py --name adam1e-3_e4 --opt adam --lr 1e-3 --wd 0.01 --epochs 4
   python bench/pretext_recipe.py --name sgd_e24 --epochs 24
+  python bench/pretext_recipe.py --name sgd_e48 --epochs 48 --save runs/e48/pretext   # twice the epochs; trunks kept
   python bench/pretext_recipe.py --name sgd_e24_gap --size 112 --crop 105 --epochs 24     # wider gap
   python bench/pretext_recipe.py --name sgd_e12_tile41 --size 160 --crop 144 --tile 41 --epochs 12   # 4x4 maps
 """
@@ -34,6 +35,7 @@ ap.add_argument('--perms', type=int, default=100); ap.add_argument('--bf16', typ
 ap.add_argument('--fc6', type=int, default=512); ap.add_argument('--fc7', type=int, default=1024); ap.add_argument('--bs', type=int, default=64)
 ap.add_argument('--probe_size', type=int, default=96); ap.add_argument('--gray', type=float, default=0.3)
 ap.add_argument('--log', default='pretext_recipe.jsonl'); ap.add_argument('--cache', default=None)
+ap.add_argument('--save', default=None, help='a folder for start.pth and trunk.pth (the initial and the trained trunk)')
 a = ap.parse_args()
 torch.manual_seed(0)
 full = ImageSet.from_source(None, check=False)
@@ -51,6 +53,9 @@ t0 = time.time()
 with learn.no_bar(): learn.fit_one_cycle(a.epochs, a.lr)
 secs = time.time() - t0
 end = learn.model.trunk
+if a.save:
+    from sslkt.models import save_trunk
+    save_trunk(start, f'{a.save}/start.pth', note='the initial weights'); save_trunk(end, f'{a.save}/trunk.pth', task='jigsaw++', epochs=a.epochs)
 mv = {n: float((dict(end.named_parameters())[n] - p).norm() / p.norm()) for n, p in start.named_parameters() if p.dim() == 4}
 ic = ImageCache(pimgs, a.probe_size, 'cpu')
 res = {}

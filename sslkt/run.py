@@ -57,7 +57,7 @@ class PretextCfg:
 @dataclass
 class TeacherCfg:
     "The features stage, `[teacher]`: which layer of the pretext network describes an image"
-    layer:str = 'conv5' # the layer read
+    layer:str = 'conv5' # the layer read (the demo preset reads conv2, whose clusters are the best of that teacher's)
     pool:str = 'avg2' # its pooling: avg, max, avgK (K×K), flat
     size:int = 160 # image side
     norm:str = 'auto' # input normalisation: per_image, imagenet, none; auto: the trunk's own
