@@ -2,10 +2,12 @@
 
 For each run folder given (`sslkt_run`'s, with `pretext/start.pth` and `pretext/trunk.pth`), each layer conv1…conv5
 of both trunks on whole 96-px images, average-pooled to 2×2 (as `teacher.pool = 'avg2'`; conv1 3×3), is clustered as
-the demo clusters (k = 50, PCA to 128, L2, three k-means seeds), and the clusters are compared with the classes (NMI).
-The images: 2,000 Imagenette training images that are not among the demo's teacher and probe images (data seed 0),
-never the validation split. HOG's NMI on the same images is printed first. `--tiles` also clusters each layer's
-features averaged over the 3×3 cells of each image (each cell run through the trunk alone, as the `tiles` probe does).
+the demo clusters (k = 50, PCA to 128, L2, three k-means seeds), and the clusters are compared with the classes
+(NMI). The images: 2,000 Imagenette training images that are not among the demo's teacher and probe images (data
+seed 0; some may be among its pretext's 3,000 unlabelled images, and all are among those of a teacher trained on
+every training image), never the validation split. HOG's NMI on the same images is printed first. `--tiles` also
+clusters each layer's features averaged over the 3×3 cells of each image (each cell run through the trunk alone, as
+the `tiles` probe does).
 
   python bench/teacher_layers.py runs/study_cpu/demo_s0 runs/study_cpu/demo_s1 runs/study_cpu/demo_s2
 """
