@@ -85,8 +85,9 @@ def test_kill_then_resume_after_a_changed_field(smoke, tmp_path):
     import pandas as pd
     assert len(pd.read_csv(d/'cc'/'history.csv')) == EPOCHS         # the epochs before and after the kill
 
-def test_a_checkpoint_of_the_last_epoch_is_the_result(tmp_path, imagenette_items):
+def test_a_checkpoint_of_the_last_epoch_is_the_result(tmp_path, imagenette_items, monkeypatch):
     "Stopped after the last epoch's checkpoint but before the stage's record: the rerun trains no epoch and keeps those weights"
+    monkeypatch.setattr('sslkt.run.on_terminal', lambda: False)   # epoch lines, not bars, even under `pytest -s` on a terminal
     import shutil, torch
     from fastai.callback.core import Callback
     from sslkt.run import Run, load_config
