@@ -8,7 +8,7 @@ whole images (the 2,000, weights frozen), to tell whether statistics gathered on
 import argparse, tempfile, warnings
 warnings.filterwarnings('ignore')
 import numpy as np, pandas as pd, torch
-from torch import nn
+from torch.optim.swa_utils import update_bn
 from sslkt.data import ImageSet
 from sslkt.models import load_trunk
 from sslkt.evaluate.probes import evaluate
@@ -26,13 +26,9 @@ imgs = ImageSet(pd.concat([tr, held.assign(is_valid=True)]).reset_index(drop=Tru
 x = torch.from_numpy(np.array(decode_images(tr, 96))).permute(0, 3, 1, 2).float().div(255)
 
 def rebn(t):
-    "BatchNorm statistics recomputed (cumulative average) on whole images, weights unchanged"
+    "BatchNorm statistics recomputed (cumulative average, torch's `update_bn`) on whole images, weights unchanged"
     n = trunk_norm(t)
-    for m in t.modules():
-        if isinstance(m, nn.modules.batchnorm._BatchNorm): m.reset_running_stats(); m.momentum = None
-    t.train()
-    with torch.no_grad():
-        for i in range(0, len(x), 100): t.forward_to(normalize_images(x[i:i+100], n), 'conv5')
+    update_bn((normalize_images(x[i:i+100], n) for i in range(0, len(x), 100)), t)
     return t.eval()
 
 for p in a.trunks:
