@@ -1,7 +1,8 @@
 """Linear probes of trunks on held-out training images: the demo's probe settings (conv1…conv5, 96 px, 10 epochs),
 trained on the demo's 2,000 training images (data seed 0) and scored on 1,000 other training images (some may be
-among the pretext's unlabelled images) — never the validation split that tables report. `--rebn` also probes each trunk with its BatchNorm statistics re-estimated on
-whole images (the 2,000, weights frozen), to tell whether statistics gathered on tiles are what holds a trunk back.
+among the pretext's unlabelled images) — never the validation split that tables report. `--rebn` also probes each
+trunk with its BatchNorm statistics re-estimated on whole images (the 2,000, weights frozen), to tell whether
+statistics gathered on tiles are what holds a trunk back.
 
   python bench/probe_heldout.py runs/demo/pretext/start.pth runs/demo/pretext/trunk.pth --rebn
 """
