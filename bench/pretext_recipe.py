@@ -14,6 +14,7 @@ The attempts behind the demo's recipe (the reproduce tutorial's table):
   python bench/pretext_recipe.py --name sgd_e48 --epochs 48 --save runs/e48/pretext   # twice the epochs; trunks kept
   python bench/pretext_recipe.py --name sgd_e24_gap --size 112 --crop 105 --epochs 24     # wider gap
   python bench/pretext_recipe.py --name sgd_e12_tile41 --size 160 --crop 144 --tile 41 --epochs 12   # 4x4 maps
+  python bench/pretext_recipe.py --name sgd_e24_trunk0.1 --epochs 24 --trunk_lr 0.1   # the trunk at a tenth of the head's rate
 """
 import argparse, json, time, copy, warnings, os
 warnings.filterwarnings('ignore')
@@ -22,7 +23,7 @@ from functools import partial
 from fastai.optimizer import SGD, Adam
 from sslkt.data import ImageSet
 from sslkt.cache import ImageCache, cached_dls
-from sslkt.pretext.train import jigsaw_learner
+from sslkt.pretext.train import jigsaw_learner, jigsaw_splitter
 from sslkt.evaluate.probes import evaluate
 from sslkt.models import make_trunk
 
@@ -34,6 +35,7 @@ ap.add_argument('--tile', type=int, default=26); ap.add_argument('--jitter', typ
 ap.add_argument('--perms', type=int, default=100); ap.add_argument('--bf16', type=int, default=1); ap.add_argument('--seed', type=int, default=0)
 ap.add_argument('--fc6', type=int, default=512); ap.add_argument('--fc7', type=int, default=1024); ap.add_argument('--bs', type=int, default=64)
 ap.add_argument('--probe_size', type=int, default=96); ap.add_argument('--gray', type=float, default=0.3)
+ap.add_argument('--trunk_lr', type=float, default=1.0, help="the trunk's learning rate as a fraction of the head's")
 ap.add_argument('--log', default='pretext_recipe.jsonl'); ap.add_argument('--cache', default=None)
 ap.add_argument('--save', default=None, help='a folder for start.pth and trunk.pth (the initial and the trained trunk)')
 a = ap.parse_args()
@@ -46,11 +48,12 @@ probe = pd.concat([tr.iloc[-1500:-500].assign(is_valid=False), tr.iloc[-500:].as
 pimgs = ImageSet(probe.reset_index(drop=True), source='imagenette-train-heldout')
 dls = cached_dls(ImageSet(pre.reset_index(drop=True)), a.size, a.bs, device='cpu')
 opt = partial(SGD, mom=0.9) if a.opt == 'sgd' else Adam
+split = dict(splitter=jigsaw_splitter) if a.trunk_lr != 1 else {}
 learn = jigsaw_learner(dls, 'jigsaw++', 'alexnet', a.perms, a.crop, a.tile, a.jitter, a.gray, a.fc6, a.fc7, conv1_stride=a.stride,
-                       seed=a.seed, use_amp=bool(a.bf16), opt_func=opt, wd=a.wd)
+                       seed=a.seed, use_amp=bool(a.bf16), opt_func=opt, wd=a.wd, **split)
 start = copy.deepcopy(learn.model.trunk)
 t0 = time.time()
-with learn.no_bar(): learn.fit_one_cycle(a.epochs, a.lr)
+with learn.no_bar(): learn.fit_one_cycle(a.epochs, slice(a.lr * a.trunk_lr, a.lr) if a.trunk_lr != 1 else a.lr)
 secs = time.time() - t0
 end = learn.model.trunk
 if a.save:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/50_run.ipynb #39458a8d
 from __future__ import annotations
-import hashlib, json, os, re, socket, sys, time, tomllib, warnings
+import hashlib, json, os, re, shutil, socket, sys, time, tomllib, warnings
 from contextlib import nullcontext
 from functools import partial
 from dataclasses import dataclass, field, fields, asdict
@@ -18,10 +18,10 @@ from .utils import atomic_path, history, on_terminal
 from .distributed import init_distributed, is_main, barrier, broadcast_object, distrib_ctx, unwrap, alone
 
 # %% auto #0
-__all__ = ['presets', 'limits', 'starts', 'DataCfg', 'PretextCfg', 'TeacherCfg', 'ClusterCfg', 'CCCfg', 'EvalCfg', 'Config',
-           'ConfigError', 'RunError', 'load_config', 'check_config', 'fingerprint', 'rng_state', 'set_rng_state',
-           'RunCheckpoint', 'run_lock', 'Run', 'stage_pretext', 'stage_features', 'stage_cluster', 'stage_cc',
-           'stage_eval', 'markdown_table', 'results_table', 'start_differences', 'write_report', 'run_all']
+__all__ = ['presets', 'limits', 'starts', 'later', 'DataCfg', 'PretextCfg', 'TeacherCfg', 'ClusterCfg', 'CCCfg', 'EvalCfg',
+           'Config', 'ConfigError', 'RunError', 'load_config', 'check_config', 'fingerprint', 'rng_state',
+           'set_rng_state', 'RunCheckpoint', 'run_lock', 'Run', 'stage_pretext', 'stage_features', 'stage_cluster',
+           'stage_cc', 'stage_eval', 'markdown_table', 'results_table', 'start_differences', 'write_report', 'run_all']
 
 # %% ../nbs/50_run.ipynb #90fcf45d
 @dataclass
@@ -44,6 +44,7 @@ class PretextCfg:
     gray:float = 0.3 # fraction of puzzles turned gray
     epochs:int = 10 # epochs of the one-cycle schedule
     lr:float = 0.01 # its peak learning rate
+    trunk_lr:float = 1.0 # the trunk's peak rate as a fraction of `lr` (the head's); below 1 keeps the trunk nearer its start
     bs:int = 64 # puzzles per batch
     fc6:int = 1024 # per-tile features
     fc7:int = 4096 # features of the 9 tiles together
@@ -179,7 +180,7 @@ def _arch_problem(arch, where):
 limits = {  # every number of a configuration: (lowest, highest, lowest excluded); data.* for each stage's data section
     'seed': (0, None, False), 'data_seed': (0, None, False), 'workers': (0, None, False),
     'pretext.n_perms': (2, None, False), 'pretext.size': (3, None, False), 'pretext.crop': (3, None, False), 'pretext.tile': (1, None, False),
-    'pretext.jitter': (0, None, False), 'pretext.gray': (0, 1, False), 'pretext.epochs': (1, None, False), 'pretext.lr': (0, None, True),
+    'pretext.jitter': (0, None, False), 'pretext.gray': (0, 1, False), 'pretext.epochs': (1, None, False), 'pretext.lr': (0, None, True), 'pretext.trunk_lr': (0, 1, True),
     'pretext.bs': (2, None, False), 'pretext.fc6': (1, None, False), 'pretext.fc7': (1, None, False), 'pretext.wd': (0, None, False),
     'pretext.conv1_stride': (1, None, False), 'teacher.size': (1, None, False),
     'cluster.k': (2, None, False), 'cluster.d': (0, None, False), 'cluster.niter': (1, None, False), 'cluster.nredo': (1, None, False),
@@ -411,7 +412,7 @@ def fit(self:Run, learn, epochs:int, lr, d:Path, fp:str)->pd.DataFrame:
     if len(rows) < epochs:                       # fastai's TerminateOnNaNCallback cancelled the fit
         kept = f'; the checkpoint of epoch {rows[-1][0] + 1} is kept in {ck}' if rows and ck.exists() else ''
         raise RunError(f'{d.name}: the training loss became non-finite (NaN or inf) in epoch {learn.epoch + 1} of {epochs} '
-                       f'(lr {lr}): lower the learning rate{kept}')
+                       f'(lr {lr.stop if isinstance(lr, slice) else lr}): lower the learning rate{kept}')
     h = pd.DataFrame(rows, columns=['epoch', *learn.recorder.metric_names[1:-1]])
     if is_main() and moved:
         with atomic_path(d/'movement.csv') as tmp: pd.DataFrame(moved).round(4).to_csv(tmp, index=False)
@@ -433,11 +434,13 @@ def stage_pretext(run:Run, d:Path, fp:str)->dict:
         dls = cached_dls(imgs, c.size, c.bs)
     else: dls = imgs.dls(size=c.size, bs=c.bs, **run.dl_kw)
     from sslkt.utils import optimizer
+    from sslkt.pretext.train import jigsaw_splitter
+    split = {} if c.trunk_lr == 1 else dict(splitter=jigsaw_splitter)      # one parameter group unless the trunk has its own rate
     learn = jigsaw_learner(dls, c.task, c.arch, c.n_perms, c.crop, c.tile, c.jitter, c.gray, c.fc6, c.fc7, conv1_stride=c.conv1_stride,
-                           seed=run.cfg.seed, compile_puzzles=c.compile_puzzles, opt_func=optimizer(c.opt), wd=c.wd)
+                           seed=run.cfg.seed, compile_puzzles=c.compile_puzzles, opt_func=optimizer(c.opt), wd=c.wd, **split)
     run.log(f'  {c.task}, {c.arch}: {len(learn.dls.train_ds)} train / {len(learn.dls.valid_ds)} val images at {c.size} px, '
             f'{learn.pretext["n_perms"]} permutations, tiles {c.tile}, on {learn.dls.device}')
-    h = run.fit(learn, c.epochs, c.lr, d, fp)
+    h = run.fit(learn, c.epochs, c.lr if c.trunk_lr == 1 else slice(c.lr * c.trunk_lr, c.lr), d, fp)
     if is_main(): save_trunk(learn.model.trunk, d/'trunk.pth', **learn.pretext, final=h.iloc[-1].to_dict())
     return dict(n_train=len(learn.dls.train_ds), n_valid=len(learn.dls.valid_ds), n_perms=learn.pretext['n_perms'],
                 accuracy=float(h.accuracy.iloc[-1]), chance=1 / learn.pretext['n_perms'])
@@ -499,7 +502,7 @@ def _rows(run:Run)->dict:
     return rows
 
 def stage_eval(run:Run, d:Path, fp:str)->dict:
-    "Every model of the table by every protocol (data-parallel under a launcher): `results.json`, the probes plot, conv1 filters"
+    "Every model of the table by every protocol (data-parallel under a launcher): `results.json`, the probes plot, conv1 filters; the probes' feature cache is removed once `results.json` is written"
     import matplotlib.pyplot   # the caller's backend (Agg on a server, inline in a notebook)
     from sslkt.evaluate.probes import evaluate, trunk_from_spec
     from sslkt.evaluate.visualize import plot_probes, show_filters
@@ -522,6 +525,7 @@ def stage_eval(run:Run, d:Path, fp:str)->dict:
         matplotlib.pyplot.close(fig)
     if not is_main(): return {}
     with atomic_path(d/'results.json') as tmp: tmp.write_text(json.dumps(recs, indent=1))
+    shutil.rmtree(d/'features', ignore_errors=True)   # the probes' per-layer features (about 2.7 GB at demo scale): kept while the stage may resume, done with now
     for proto in c.protocols:
         if proto == 'finetune': continue
         fig = plot_probes(recs, proto)
@@ -610,6 +614,12 @@ def write_report(run:Run)->Path:
 
 
 # %% ../nbs/50_run.ipynb #653de4a2
+later = {'pretext.trunk_lr': 1.0}   # settings added after run folders existed, and the value that behaves as before
+
+def _settings(c, section:str='pretext')->dict:
+    "A stage's settings for its fingerprint; a `later` setting at its old behaviour is left out, so earlier runs stay done"
+    return {k: v for k, v in asdict(c).items() if f'{section}.{k}' not in later or later[f'{section}.{k}'] != v}
+
 def run_all(preset:str|None='demo', config=None, data:str|None=None, # see `load_config`
             out:str|Path='runs/demo', # the run folder
             force:bool=False, # rerun every stage
@@ -633,7 +643,7 @@ def _run_stages(run:Run, cfg:Config, log, t0):
     if is_main():
         with atomic_path(run.out/'config.json') as tmp: tmp.write_text(json.dumps(asdict(cfg), indent=1))
     ds = lambda *o: [asdict(x) if x is not None else None for x in o]
-    run.stage('pretext', stage_pretext, dict(pretext=asdict(cfg.pretext), seed=cfg.seed, data_seed=cfg.data_seed), parallel=True)
+    run.stage('pretext', stage_pretext, dict(pretext=_settings(cfg.pretext), seed=cfg.seed, data_seed=cfg.data_seed), parallel=True)
     feats = dict(teacher=asdict(cfg.teacher), cc_data=ds(cfg.cc.data), seed=cfg.seed, data_seed=cfg.data_seed)
     run.stage('features', stage_features, feats, ['pretext'], parallel=True)
     run.stage('cluster', stage_cluster, dict(cluster=asdict(cfg.cluster), seed=cfg.seed), ['features'])

@@ -27,6 +27,7 @@ def test_smoke_end_to_end(smoke):
     for f in ['report.md', 'pretext/trunk.pth', 'cluster/pseudo_labels.csv', 'cluster/centroids.npy', 'cc/trunk.pth',
               'eval/results.json', 'eval/linear.png', 'eval/conv1_cc.png', 'cluster/cluster_samples.png', 'cc/curves.png']:
         assert (d/f).exists(), f
+    assert not (d/'eval'/'features').exists()                         # the probes' feature cache goes once the table is written
     report = (d/'report.md').read_text()
     assert '| random |' in report and '| cc |' in report and '| hog_cc |' in report and '## Budget' in report
     assert 'report:' in out.splitlines()[-1]

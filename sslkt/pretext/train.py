@@ -21,7 +21,7 @@ from .puzzles import make_puzzles, build_puzzles, show_puzzles
 from .models import JigsawNet
 
 # %% auto #0
-__all__ = ['tasks', 'JigsawCallback', 'jigsaw_learner', 'EpochCheckpoint', 'save_pretext']
+__all__ = ['tasks', 'JigsawCallback', 'jigsaw_splitter', 'jigsaw_learner', 'EpochCheckpoint', 'save_pretext']
 
 # %% ../../nbs/13_pretext.train.ipynb #acf1b209
 class JigsawCallback(Callback):
@@ -64,6 +64,11 @@ tasks = dict(jigsaw=dict(n_perms=100, max_replace=0), jigsaw_pp=dict(n_perms=701
 tasks['jigsaw++'] = tasks['jigsaw_pp']
 
 # %% ../../nbs/13_pretext.train.ipynb #ed0a36b5
+def jigsaw_splitter(m:JigsawNet)->list:
+    "Two parameter groups, the trunk's and the head's (fc6–fc8): `fit_one_cycle(n, slice(lr * f, lr))` trains the trunk at f × lr"
+    m = unwrap(m)
+    return [list(m.trunk.parameters()), [p for n, p in m.named_parameters() if not n.startswith('trunk.')]]
+
 def jigsaw_learner(dls, # unlabeled DataLoaders (`ImageSet.dls(labeled=False)`) of images at least `crop` px
                    task:str='jigsaw++', # 'jigsaw' or 'jigsaw++'
                    arch:str='alexnet', # trunk architecture (see `make_trunk`)
