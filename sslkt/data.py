@@ -25,7 +25,12 @@ __all__ = ['imagenette', 'to_rgb', 'RGBImage', 'parse_flags', 'scan_images', 'ch
 # %% ../nbs/00_data.ipynb #c8964f94
 def imagenette(url=URLs.IMAGENETTE_160): # a fastai Imagenette URL (`URLs.IMAGENETTE_160` by default)
     "Path of Imagenette, downloaded by fastai's `untar_data` (or found under `FASTAI_HOME` offline)"
-    return untar_data(url)
+    try: return untar_data(url)
+    except OSError as e:           # no network (urllib's URLError), or a disk that will not take it
+        from fastai.data.external import fastai_cfg
+        raise FileNotFoundError(f"Imagenette ({url}) is not under {fastai_cfg().path('data')} and could not be downloaded "
+                                f"({getattr(e, 'reason', e)}): connect to the network, set FASTAI_HOME to a folder that "
+                                "holds it, or give your own images (--data)") from None
 
 # %% ../nbs/00_data.ipynb #1f74a1ee
 _16bit = ('I;16', 'I;16B', 'I;16L', 'I;16N')

@@ -1,13 +1,13 @@
 "Bad input and the `sslkt_data` console script, on files built in a temp dir"
-import io, json, shutil, subprocess, sys, warnings
+import io, json, os, shutil, socket, subprocess, sys, warnings
 from pathlib import Path
 import numpy as np, pytest
 from PIL import Image
 from sslkt.data import ImageSet, RGBImage, check_images, scan_images
 
-def run_cli(*args):
+def run_cli(*args, env=None):
     exe = Path(sys.executable).parent/'sslkt_data'
-    return subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=600)
+    return subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=600, env=env)
 
 @pytest.fixture
 def bad_folder(tmp_path, imagenette_items):
@@ -110,6 +110,14 @@ def test_cli_errors_name_the_path(tmp_path):
     r = run_cli('--data', str(tmp_path/'missing_dir'))
     assert r.returncode == 2 and 'missing_dir' in r.stderr and 'Traceback' not in r.stderr, r.stderr
     assert r.stderr.startswith('sslkt_data: data source not found:')
+
+def test_no_imagenette_offline_is_one_line(tmp_path):
+    "Without Imagenette under FASTAI_HOME and without a network, the default data is one clear line, exit 2"
+    try: socket.getaddrinfo('s3.amazonaws.com', 443); pytest.skip('this machine has a network: the test would download Imagenette')
+    except OSError: pass
+    r = run_cli(env=dict(os.environ, FASTAI_HOME=str(tmp_path/'empty_home')))
+    assert r.returncode == 2 and 'Traceback' not in r.stderr, r.stderr[-2000:]
+    assert r.stderr.startswith('sslkt_data: Imagenette (') and 'could not be downloaded' in r.stderr and '--data' in r.stderr
 
 def test_cli_default_data_counts():
     "The done-when of the data stage: Imagenette 160 has 9,469 train / 3,925 val images in 10 classes, none unreadable"
