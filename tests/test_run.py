@@ -43,21 +43,28 @@ def test_rerun_redoes_nothing(smoke):
     assert {f: f.stat().st_mtime_ns for f in made} == made           # no stage wrote anything again
     assert all(f'{s}: done in an earlier run' in r.stdout for s in STAGES)
 
-def _kill_when(p, f, timeout=300):
-    "SIGKILL process `p` as soon as file `f` exists (an epoch checkpoint written); its output so far"
+def _start(log, *args):
+    "sslkt_run ARGS in the background, both its streams going to file `log` (a pipe nobody reads could block it, and reading one to its end waits for every process that inherited it)"
+    with open(log, 'w') as f: return subprocess.Popen([EXE, *map(str, args)], stdout=f, stderr=subprocess.STDOUT, text=True)
+
+def _kill_when(p, f, log, timeout=300):
+    "SIGKILL process `p` and its children (data loader workers) as soon as file `f` exists (an epoch checkpoint written); its output so far"
     t0 = time.time()
     while not f.exists() and p.poll() is None and time.time() - t0 < timeout: time.sleep(0.05)
-    assert p.poll() is None, p.stdout.read()
-    os.kill(p.pid, signal.SIGKILL); p.wait()
-    return p.stdout.read()
+    assert p.poll() is None and f.exists(), f'{f} not written after {time.time() - t0:.0f} s:\n' + log.read_text()[-3000:]
+    import psutil                                                       # (accelerate's dependency)
+    procs = [psutil.Process(p.pid), *psutil.Process(p.pid).children(recursive=True)]
+    for q in procs: q.kill()
+    psutil.wait_procs(procs, timeout=60); p.wait()
+    return log.read_text()
 
 def test_exact_resume(smoke, tmp_path):
     "Killed (-9) once in pretext and once in cc, then rerun: the same weights and the same table as the uninterrupted run"
     import json, torch
     d0, d = smoke[0], tmp_path/'killed'
-    start = lambda: subprocess.Popen([EXE, '--preset', 'smoke', '--out', str(d)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    _kill_when(start(), d/'pretext'/'checkpoint.pth')
-    out = _kill_when(start(), d/'cc'/'checkpoint.pth')
+    log = tmp_path/'killed.log'
+    _kill_when(_start(log, '--preset', 'smoke', '--out', d), d/'pretext'/'checkpoint.pth', log)
+    out = _kill_when(_start(log, '--preset', 'smoke', '--out', d), d/'cc'/'checkpoint.pth', log)
     assert 'pretext: running' in out and 'resuming at epoch' in out, out
     r, _ = run('--preset', 'smoke', '--out', d)
     assert r.returncode == 0 and 'resuming at epoch' in r.stdout, r.stdout + r.stderr[-2000:]
@@ -72,8 +79,8 @@ def test_kill_then_resume_after_a_changed_field(smoke, tmp_path):
     "A changed cc.epochs reruns cc and what follows; killed (-9) during cc's training, a rerun resumes from its checkpoint"
     d, _, _, _ = smoke
     cfg = tmp_path/'longer.toml'; cfg.write_text(f'[cc]\nepochs = {EPOCHS}\n')     # epochs of about a second: the kill lands mid-training
-    p = subprocess.Popen([EXE, '--preset', 'smoke', '--out', str(d), '--config', str(cfg)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    first = _kill_when(p, d/'cc'/'checkpoint.pth')
+    log = tmp_path/'longer.log'
+    first = _kill_when(_start(log, '--preset', 'smoke', '--out', d, '--config', cfg), d/'cc'/'checkpoint.pth', log)
     assert f'cc: rerun, replacing the earlier result (cc.epochs: 6 → {EPOCHS})' in first, first
     assert not (d/'cc'/'stage.json').exists()                       # unfinished work is never taken for finished
     r, _ = run('--preset', 'smoke', '--out', d, '--config', cfg)
