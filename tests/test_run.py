@@ -49,13 +49,21 @@ def _start(log, *args):
 
 def _kill_when(p, f, log, timeout=300):
     "SIGKILL process `p` and its children (data loader workers) as soon as file `f` exists (an epoch checkpoint written); its output so far"
+    import psutil                                                       # (accelerate's dependency)
     t0 = time.time()
     while not f.exists() and p.poll() is None and time.time() - t0 < timeout: time.sleep(0.05)
-    assert p.poll() is None and f.exists(), f'{f} not written after {time.time() - t0:.0f} s:\n' + log.read_text()[-3000:]
-    import psutil                                                       # (accelerate's dependency)
-    procs = [psutil.Process(p.pid), *psutil.Process(p.pid).children(recursive=True)]
-    for q in procs: q.kill()
+    rc = p.poll(); ok, procs = f.exists() and rc is None, []
+    try: procs = [psutil.Process(p.pid), *psutil.Process(p.pid).children(recursive=True)]
+    except psutil.NoSuchProcess: pass
+    states = []                                                          # what a stuck run was doing, for the failure message
+    for q in procs:
+        try: states.append((q.pid, q.name(), q.status(), q.cpu_times().user))
+        except psutil.NoSuchProcess: pass
+    for q in procs:
+        try: q.kill()
+        except psutil.NoSuchProcess: pass
     psutil.wait_procs(procs, timeout=60); p.wait()
+    assert ok, f'{f} {"written" if f.exists() else "not written"} after {time.time() - t0:.0f} s, the run\'s exit status {rc} (None: still running); processes {states}:\n' + log.read_text()[-3000:]
     return log.read_text()
 
 def test_exact_resume(smoke, tmp_path):
