@@ -1,5 +1,5 @@
 "The main job, sslkt_run, on real images: end to end, rerun, a kill -9 and resume, a changed field, configuration errors"
-import os, re, signal, subprocess, sys, time
+import re, subprocess, sys, time
 from pathlib import Path
 import pytest
 
