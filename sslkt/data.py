@@ -10,7 +10,7 @@ from pathlib import Path
 from collections import Counter
 from PIL import Image
 from fastcore.all import *
-from fastai.data.external import untar_data, URLs
+from fastai.data.external import untar_data, URLs, fastai_cfg
 from fastai.data.block import DataBlock, CategoryBlock, MultiCategoryBlock
 from fastai.data.transforms import ColReader, ColSplitter, image_extensions
 from fastai.vision.core import PILImage
@@ -27,7 +27,6 @@ def imagenette(url=URLs.IMAGENETTE_160): # a fastai Imagenette URL (`URLs.IMAGEN
     "Path of Imagenette, downloaded by fastai's `untar_data` (or found under `FASTAI_HOME` offline)"
     try: return untar_data(url)
     except OSError as e:           # no network (urllib's URLError), or a disk that will not take it
-        from fastai.data.external import fastai_cfg
         raise FileNotFoundError(f"Imagenette ({url}) is not under {fastai_cfg().path('data')} and could not be downloaded "
                                 f"({getattr(e, 'reason', e)}): connect to the network, set FASTAI_HOME to a folder that "
                                 "holds it, or give your own images (--data)") from None

@@ -2,6 +2,7 @@
 import os, re, subprocess, sys, time
 from pathlib import Path
 import numpy as np, pytest, torch
+from conftest import kill_tree
 
 HERE = Path(__file__).parent
 TORCHRUN = [sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', '2']
@@ -109,11 +110,8 @@ def test_resume_under_torchrun(launched, tmp_path):
     ck, t0 = d/'cc'/'checkpoint.pth', time.time()
     while not ck.exists() and p.poll() is None and time.time() - t0 < 300: time.sleep(0.2)
     assert p.poll() is None, p.stdout.read()
-    import psutil                                                       # (accelerate's dependency)
-    procs = [psutil.Process(p.pid), *psutil.Process(p.pid).children(recursive=True)]
+    procs = kill_tree(p)
     assert len(procs) >= 3, procs                                       # the launcher and its two ranks
-    for q in procs: q.kill()                                            # the ranks run in sessions of their own: kill each
-    psutil.wait_procs(procs, timeout=60); p.wait()
     assert not (d/'cc'/'stage.json').exists()
     r, _ = torchrun('--no-python', Path(sys.executable).parent/'sslkt_run', '--preset', 'smoke', '--out', d, '--config', cfg)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]

@@ -2,6 +2,7 @@
 import re, subprocess, sys, time
 from pathlib import Path
 import pytest
+from conftest import kill_tree
 
 EXE = str(Path(sys.executable).parent/'sslkt_run')
 EPOCHS = 20                                                          # cc.epochs of the runs killed in cc's training
@@ -49,20 +50,10 @@ def _start(log, *args):
 
 def _kill_when(p, f, log, timeout=300):
     "SIGKILL process `p` and its children (data loader workers) as soon as file `f` exists (an epoch checkpoint written); its output so far"
-    import psutil                                                       # (accelerate's dependency)
     t0 = time.time()
     while not f.exists() and p.poll() is None and time.time() - t0 < timeout: time.sleep(0.05)
-    rc = p.poll(); ok, procs = f.exists() and rc is None, []
-    try: procs = [psutil.Process(p.pid), *psutil.Process(p.pid).children(recursive=True)]
-    except psutil.NoSuchProcess: pass
-    states = []                                                          # what a stuck run was doing, for the failure message
-    for q in procs:
-        try: states.append((q.pid, q.name(), q.status(), q.cpu_times().user))
-        except psutil.NoSuchProcess: pass
-    for q in procs:
-        try: q.kill()
-        except psutil.NoSuchProcess: pass
-    psutil.wait_procs(procs, timeout=60); p.wait()
+    rc = p.poll(); ok = f.exists() and rc is None
+    states = kill_tree(p)                                                # what a stuck run was doing, for the failure message
     assert ok, f'{f} {"written" if f.exists() else "not written"} after {time.time() - t0:.0f} s, the run\'s exit status {rc} (None: still running); processes {states}:\n' + log.read_text()[-3000:]
     return log.read_text()
 
