@@ -4,25 +4,45 @@
 
 # %% ../nbs/40_cli.ipynb #9c9b78a3
 from __future__ import annotations
-import functools, json, os, sys, time, warnings
+import functools, json, os, signal, sys, threading, time, warnings
 from json import dumps
 from pathlib import Path
 from fastcore.script import call_parse, store_true
 
 # %% auto #0
-__all__ = ['user_errors', 'format_summary', 'sslkt_data', 'sslkt_permutations', 'sslkt_pretrain', 'sslkt_features',
+__all__ = ['Stopped', 'user_errors', 'format_summary', 'sslkt_data', 'sslkt_permutations', 'sslkt_pretrain', 'sslkt_features',
            'sslkt_cluster', 'sslkt_cc', 'sslkt_assign', 'sslkt_eval', 'sslkt_run']
 
 # %% ../nbs/40_cli.ipynb #ue0cd001
+class Stopped(KeyboardInterrupt):
+    "A stop asked for by a signal, raised like Ctrl-C's `KeyboardInterrupt` wherever the main thread is"
+    def __init__(self, sig:int): self.sig = sig; super().__init__(signal.Signals(sig).name)
+
+def _stop(sig, frame):
+    "Raise `Stopped` in the main thread; while it is starting data loader workers, 0.1 s later (a worker half-started prints a traceback)"
+    while frame is not None:
+        if frame.f_code.co_name == '__init__' and frame.f_code.co_filename.endswith(os.path.join('torch', 'utils', 'data', 'dataloader.py')):
+            return threading.Timer(0.1, os.kill, (os.getpid(), sig)).start()
+        frame = frame.f_back
+    raise Stopped(sig)
+
 def user_errors(f):
-    "Under `@call_parse`: a user error in `f` prints `f: what is wrong` on stderr and exits 2 (`SSLKT_DEBUG=1`: the stack)"
+    "Under `@call_parse`: a user error in `f` prints `f: what is wrong` on stderr and exits 2 (`SSLKT_DEBUG=1`: the stack); SIGTERM stops it as Ctrl-C does"
     @functools.wraps(f)
     def _f(*args, **kwargs):
+        from sslkt.run import ConfigError, RunError
+        from sslkt.utils import NoSpaceError
+        for s in (signal.SIGINT, signal.SIGTERM): signal.signal(s, _stop)
         try: return f(*args, **kwargs)
+        except KeyboardInterrupt as e:
+            sig = getattr(e, 'sig', signal.SIGINT)
+            where, hint = getattr(e, 'where', None), getattr(e, 'hint', None)
+            if os.environ.get('RANK', '0') == '0':     # under a launcher, rank 0 speaks
+                print(f'{f.__name__}: stopped by {signal.Signals(sig).name}' + (f' in {where}' if where else '') + (f'; {hint}' if hint else ''), file=sys.stderr)
+            sys.exit(128 + sig)
         except Exception as e:
-            from sslkt.run import ConfigError, RunError
-            if os.environ.get('SSLKT_DEBUG') or not isinstance(e, (ConfigError, RunError, FileNotFoundError, ValueError)): raise
-            print(f'{f.__name__}: {e}', file=sys.stderr)
+            if os.environ.get('SSLKT_DEBUG') or not isinstance(e, (ConfigError, RunError, FileNotFoundError, ValueError, NoSpaceError)): raise
+            print(f'{f.__name__}: {e}' + (f'; {e.hint}' if getattr(e, 'hint', None) else ''), file=sys.stderr)
             sys.exit(2)
     return _f
 

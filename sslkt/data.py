@@ -4,13 +4,15 @@
 
 # %% ../nbs/00_data.ipynb #cc87b11e
 from __future__ import annotations
-import os, sys, warnings
+import copyreg, multiprocessing, os, sys, warnings
 import numpy as np, pandas as pd
 from pathlib import Path
 from collections import Counter
 from PIL import Image
 from fastcore.all import *
 from fastai.data.external import untar_data, URLs, fastai_cfg
+from plum import Function
+from fastai.data.load import _FakeLoader
 from fastai.data.block import DataBlock, CategoryBlock, MultiCategoryBlock
 from fastai.data.transforms import ColReader, ColSplitter, image_extensions
 from fastai.vision.core import PILImage
@@ -20,7 +22,8 @@ from fastai.data.transforms import Normalize
 from fastai.vision.core import imagenet_stats
 
 # %% auto #0
-__all__ = ['imagenette', 'to_rgb', 'RGBImage', 'parse_flags', 'scan_images', 'check_images', 'ImageSet', 'CenterResize']
+__all__ = ['workers_context', 'imagenette', 'to_rgb', 'RGBImage', 'parse_flags', 'scan_images', 'check_images', 'ImageSet',
+           'CenterResize']
 
 # %% ../nbs/00_data.ipynb #c8964f94
 def imagenette(url=URLs.IMAGENETTE_160): # a fastai Imagenette URL (`URLs.IMAGENETTE_160` by default)
@@ -274,6 +277,29 @@ def dl(self:ImageSet, size:int=128, # side of the square images
     db = DataBlock(blocks=(ImageBlock(RGBImage),), get_x=ColReader('path'), splitter=lambda o: (idx, idx),
                    item_tfms=CenterResize(size), batch_tfms=[Normalize.from_stats(*imagenet_stats)] if normalize else [])
     return db.dataloaders(self.items, bs=bs, **kwargs).valid
+
+# %% ../nbs/00_data.ipynb #4b85eff4
+def _function(impls:list)->Function:
+    "A plum `Function` dispatching to `impls`: how pickle rebuilds one (its lock does not pickle)"
+    f = Function(impls[0])
+    for o in impls: f.dispatch(o)
+    return f
+
+copyreg.pickle(Function, lambda f: (_function, ([m.implementation for m in f.methods],)))
+
+workers_context = multiprocessing.get_context('forkserver')       # where the workers of every fastai DataLoader start
+workers_context.set_forkserver_preload(['__main__', 'sslkt.data'])   # imported once, by the server
+
+def _in_notebook()->bool:
+    "Whether this code runs in an IPython shell (a notebook), whose definitions no fresh process can import"
+    ip = sys.modules.get('IPython')
+    return ip is not None and ip.get_ipython() is not None
+
+@patch(as_prop=True)
+def multiprocessing_context(self:_FakeLoader):
+    "Workers of every fastai DataLoader start from `workers_context`, never as forks of a process that has threads (in a notebook: forked)"
+    if self.num_workers == 0: return None
+    return multiprocessing.get_context('fork') if _in_notebook() else workers_context
 
 # %% ../nbs/00_data.ipynb #20895cb8
 @patch

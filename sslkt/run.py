@@ -14,14 +14,15 @@ import pandas as pd, torch
 from fastcore.all import *
 from fastai.callback.core import Callback
 from fastai.torch_core import set_seed
-from .utils import atomic_path, history, on_terminal
+from .utils import atomic_path, history, on_terminal, NoSpaceError, Watchdog
 from .distributed import init_distributed, is_main, barrier, broadcast_object, distrib_ctx, unwrap, alone
 
 # %% auto #0
 __all__ = ['presets', 'limits', 'starts', 'later', 'DataCfg', 'PretextCfg', 'TeacherCfg', 'ClusterCfg', 'CCCfg', 'EvalCfg',
            'Config', 'ConfigError', 'RunError', 'load_config', 'check_config', 'fingerprint', 'rng_state',
-           'set_rng_state', 'RunCheckpoint', 'run_lock', 'Run', 'stage_pretext', 'stage_features', 'stage_cluster',
-           'stage_cc', 'stage_eval', 'markdown_table', 'results_table', 'start_differences', 'write_report', 'run_all']
+           'set_rng_state', 'RunCheckpoint', 'run_lock', 'outputs', 'damaged', 'Run', 'stage_pretext', 'stage_features',
+           'stage_cluster', 'stage_cc', 'stage_eval', 'markdown_table', 'results_table', 'start_differences',
+           'write_report', 'run_all']
 
 # %% ../nbs/50_run.ipynb #90fcf45d
 @dataclass
@@ -108,6 +109,7 @@ class Config:
     seed:int = 0 # seed of the networks' weights, the puzzles and k-means
     data_seed:int = 0 # seed of the image subsets and of a missing train/val split
     workers:int|None = None # DataLoader workers (None: fastai's default)
+    stall:int = 600 # seconds a training may go without a batch before the run stops, naming the rank, stage and epoch (0: never)
     pretext:PretextCfg = field(default_factory=PretextCfg) # `[pretext]`
     teacher:TeacherCfg = field(default_factory=TeacherCfg) # `[teacher]`
     cluster:ClusterCfg = field(default_factory=ClusterCfg) # `[cluster]`
@@ -178,7 +180,7 @@ def _arch_problem(arch, where):
     return [f'{where}: unknown architecture {arch!r}; use alexnet, vgg16 or a torchvision ResNet (resnet18, resnet50, ...)']
 
 limits = {  # every number of a configuration: (lowest, highest, lowest excluded); data.* for each stage's data section
-    'seed': (0, None, False), 'data_seed': (0, None, False), 'workers': (0, None, False),
+    'seed': (0, None, False), 'data_seed': (0, None, False), 'workers': (0, None, False), 'stall': (0, None, False),
     'pretext.n_perms': (2, None, False), 'pretext.size': (3, None, False), 'pretext.crop': (3, None, False), 'pretext.tile': (1, None, False),
     'pretext.jitter': (0, None, False), 'pretext.gray': (0, 1, False), 'pretext.epochs': (1, None, False), 'pretext.lr': (0, None, True), 'pretext.trunk_lr': (0, 1, True),
     'pretext.bs': (2, None, False), 'pretext.fc6': (1, None, False), 'pretext.fc7': (1, None, False), 'pretext.wd': (0, None, False),
@@ -313,6 +315,30 @@ class run_lock:
     def __exit__(self, *exc):
         if self.lock.is_locked: self.holder.unlink(missing_ok=True); self.lock.release()
 
+# %% ../nbs/50_run.ipynb #7f197afa
+def _sha256(f:Path)->str:
+    h = hashlib.sha256()
+    with open(f, 'rb') as fh:
+        for b in iter(lambda: fh.read(1 << 20), b''): h.update(b)
+    return h.hexdigest()
+
+def outputs(d:Path)->dict:
+    "Size and SHA-256 of each file a stage left in its folder `d` (its record and hidden files aside)"
+    fs = [f for f in sorted(Path(d).rglob('*')) if f.is_file() and f.name != 'stage.json' and not any(o.startswith('.') for o in f.relative_to(d).parts)]
+    return {str(f.relative_to(d)): [f.stat().st_size, _sha256(f)] for f in fs}
+
+def damaged(d:Path, recorded:dict|None)->dict:
+    "Each file of `recorded` (what `outputs` gave when the stage finished) that is missing or not what it was: name → what is wrong"
+    if recorded is None: return {'stage.json': 'lists no outputs'}
+    bad = {}
+    for name, (size, sha) in recorded.items():
+        f = Path(d)/name
+        if not f.is_file(): bad[name] = 'is missing'
+        elif (n := f.stat().st_size) != size: bad[name] = f'has {n:,} bytes, {size:,} when written'
+        elif _sha256(f) != sha: bad[name] = 'has changed since it was written'
+    return bad
+
+# %% ../nbs/50_run.ipynb #8c5362d8
 class Run:
     "A run folder: stages, their records, resume and the log (under a launcher: rank 0 decides, logs and writes)"
     def __init__(self, out, cfg:Config, scans:dict|None=None, force:bool=False, log=print):
@@ -322,43 +348,59 @@ class Run:
     def stage(self, name:str, fn, config:dict, inputs:list=(),
               parallel:bool=False, # under a launcher, every rank runs `fn` (a data-parallel stage); else rank 0 alone while the others wait
              ):
-        "Run `fn(run, folder, fingerprint)` unless a finished record with the same fingerprint exists"
+        "Run `fn(run, folder, fingerprint)` unless a finished record with the same fingerprint and intact outputs exists"
         d, ins = self.out/name, {i: self.fps[i] for i in inputs}
         fp = fingerprint(dict(config=config, inputs=ins))
-        rec_path, done = d/'stage.json', None
-        if is_main() and rec_path.exists():
-            old = json.loads(rec_path.read_text())
-            if old['fingerprint'] == fp and not self.force:
-                self.log(f"{name}: done in an earlier run ({old['seconds']:.0f} s), skipped")
-                done = old
-            else:
-                why = ['--force'] if self.force else _changes(old['config'], config) + [f'{i} changed' for i in ins if old['inputs'].get(i) != ins[i]]
-                self.log(f"{name}: rerun, replacing the earlier result ({'; '.join(why) or 'record changed'})")
-                rec_path.unlink()
-        if done := broadcast_object(done):
-            self.fps[name], self.records[name] = fp, done
-            return d
-        if is_main():
-            if self.force: (d/'checkpoint.pth').unlink(missing_ok=True)
-            d.mkdir(parents=True, exist_ok=True)
-            for o in d.rglob('.*.tmp'): o.unlink()     # left by a process killed while writing: never a finished file
-        barrier()
-        self.log(f'{name}: running'); t0 = time.time()
-        set_seed(int(fingerprint([self.cfg.seed, name]), 16) % 2**31)   # each stage's own seed: the same draws whichever stages ran before
-        extra = None
+        rec = broadcast_object(self._done(name, d, fp, config, ins) if is_main() else None)
+        if rec is None: rec = self._run(name, fn, d, fp, config, ins, parallel)
+        self.fps[name], self.records[name] = fingerprint([fp, rec['outputs']]), rec   # what follows reads its outputs' hashes
+        return d
+
+# %% ../nbs/50_run.ipynb #74d8d91b
+@patch
+def _done(self:Run, name:str, d:Path, fp:str, config:dict, ins:dict)->dict|None:
+    "The record of stage `name` if it finished with fingerprint `fp` and its outputs are intact; else None, saying why it runs (rank 0)"
+    rec_path = d/'stage.json'
+    if not rec_path.exists(): return None
+    old = json.loads(rec_path.read_text())
+    bad = {} if self.force or old['fingerprint'] != fp else damaged(d, old.get('outputs'))
+    if old['fingerprint'] == fp and not self.force and not bad:
+        self.log(f"{name}: done in an earlier run ({old['seconds']:.0f} s), skipped")
+        return old
+    why = (['--force'] if self.force else [f'{n} {w}' for n, w in bad.items()] or
+           _changes(old['config'], config) + [f'{i} changed' for i in ins if old['inputs'].get(i) != ins[i]])
+    self.log(f"{name}: rerun, replacing the earlier result ({'; '.join(why) or 'record changed'})")
+    rec_path.unlink()
+    for n in bad: (d/n).unlink(missing_ok=True)           # a damaged output is never read again
+    return None
+
+# %% ../nbs/50_run.ipynb #f1687176
+@patch
+def _run(self:Run, name:str, fn, d:Path, fp:str, config:dict, ins:dict, parallel:bool)->dict:
+    "Run stage `name` and write its record, `stage.json`, last; the record on every rank"
+    if is_main():
+        if self.force: (d/'checkpoint.pth').unlink(missing_ok=True)
+        d.mkdir(parents=True, exist_ok=True)
+        for o in d.rglob('.*.tmp'): o.unlink()     # left by a process killed while writing: never a finished file
+    barrier()
+    self.log(f'{name}: running'); t0 = time.time()
+    set_seed(int(fingerprint([self.cfg.seed, name]), 16) % 2**31)   # each stage's own seed: the same draws whichever stages ran before
+    extra = None
+    try:
         if parallel: extra = fn(self, d, fp)
         elif is_main():
             with alone(): extra = fn(self, d, fp)            # rank 0 by itself; the others wait below
-        extra = extra or {}
-        rec = None
-        if is_main():
-            rec = dict(name=name, fingerprint=fp, config=config, inputs=ins, seconds=round(time.time() - t0, 1),
-                       device=_device(), finished=time.strftime('%Y-%m-%d %H:%M:%S'), **extra)
-            with atomic_path(rec_path) as tmp: tmp.write_text(json.dumps(rec, indent=1, default=str))
-            self.log(f'{name}: done in {rec["seconds"]:.0f} s')
-        self.fps[name], self.records[name] = fp, broadcast_object(rec)
-        return d
+    except KeyboardInterrupt as e:                           # Ctrl-C or SIGTERM: say where
+        e.where = getattr(e, 'where', None) or name; raise
+    rec = None
+    if is_main():
+        rec = dict(name=name, fingerprint=fp, config=config, inputs=ins, seconds=round(time.time() - t0, 1),
+                   device=_device(), finished=time.strftime('%Y-%m-%d %H:%M:%S'), **(extra or {}), outputs=outputs(d))
+        with atomic_path(d/'stage.json') as tmp: tmp.write_text(json.dumps(rec, indent=1, default=str))
+        self.log(f'{name}: done in {rec["seconds"]:.0f} s')
+    return broadcast_object(rec)
 
+# %% ../nbs/50_run.ipynb #dfd12e75
 def _device():
     "The GPU's name, or the CPU's with its threads and widest vector instructions (float results differ between them)"
     if torch.cuda.is_available(): return torch.cuda.get_device_name()
@@ -383,32 +425,44 @@ def imgs(self:Run, dc:DataCfg|None, size:int|None=None):
         self.log(f'  data {dc.source or "Imagenette 160"}: {s.layout}; {len(s) - n_val} train / {n_val} val images, {len(s.classes)} classes')
     return self._imgs[key]
 
+# %% ../nbs/50_run.ipynb #93bbe2b7
+@patch
+def _resume(self:Run, learn, ck:Path, fp:str, epochs:int)->tuple:
+    "Put the epoch checkpoint `ck` of this fingerprint back into `learn`: (first epoch to train, history rows, movement rows)"
+    if not ck.exists(): return 0, [], []
+    try: s = torch.load(ck, map_location='cpu', weights_only=False)
+    except Exception as e:                   # cut short or overwritten: never trusted, and never a reason to stop
+        self.log(f'  {ck} cannot be read ({str(e).splitlines()[0][:100]}): training from the first epoch'); return 0, [], []
+    if s.get('fingerprint') != fp or s['epoch'] >= epochs: return 0, [], []
+    learn.model.load_state_dict(s['model']); learn.create_opt(); learn.opt.load_state_dict(s['opt'])
+    if s.get('rng') is not None: set_rng_state(learn, s['rng'])   # the same draws as if never stopped
+    start = s['epoch'] + 1
+    self.log(f'  resuming at epoch {start + 1} of {epochs} from {ck}' if start < epochs else
+             f'  all {epochs} epochs were done before the stop: their last checkpoint is the result ({ck})')
+    return start, s['history'], s.get('movement', [])
+
+# %% ../nbs/50_run.ipynb #c47893b4
 @patch
 def fit(self:Run, learn, epochs:int, lr, d:Path, fp:str)->pd.DataFrame:
     "fit_one_cycle (data-parallel under a launcher) with an epoch checkpoint in `d`, resumed when one of the same fingerprint is there; the history"
     from sslkt.models import save_trunk, load_trunk
     from sslkt.utils import WeightMovement, console_progress
-    ck, start, rows, moved = d/'checkpoint.pth', 0, [], []
-    trunk = unwrap(learn.model).trunk
+    ck, trunk = d/'checkpoint.pth', unwrap(learn.model).trunk
     if is_main() and not (d/'start.pth').exists(): save_trunk(trunk, d/'start.pth', note='the initial weights')
     barrier()
     w0 = {k: v for k, v in load_trunk(d/'start.pth').state_dict().items() if v.dim() == 4}   # (building it draws random numbers)
-    if ck.exists():
-        s = torch.load(ck, map_location='cpu', weights_only=False)
-        if s.get('fingerprint') == fp and s['epoch'] < epochs:
-            learn.model.load_state_dict(s['model']); learn.create_opt(); learn.opt.load_state_dict(s['opt'])
-            start, rows, moved = s['epoch'] + 1, s['history'], s.get('movement', [])
-            if s.get('rng') is not None: set_rng_state(learn, s['rng'])   # the same draws as if never stopped
-            self.log(f'  resuming at epoch {start + 1} of {epochs} from {ck}' if start < epochs else
-                     f'  all {epochs} epochs were done before the stop: their last checkpoint is the result ({ck})')
+    start, rows, moved = self._resume(learn, ck, fp, epochs)
     from fastai.callback.tracker import TerminateOnNaNCallback
-    learn.add_cbs([WeightMovement(w0, moved, skip=start), RunCheckpoint(ck, fp, rows, start), TerminateOnNaNCallback()])
+    cbs = [WeightMovement(w0, moved, skip=start), RunCheckpoint(ck, fp, rows, start), TerminateOnNaNCallback(), Watchdog(self.cfg.stall, d.name)]
+    learn.add_cbs(cbs)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter('ignore', UserWarning)   # fastai's warning on skipped epochs
             with console_progress(learn, epochs, log=lambda s: self.log('  ' + s), tty=on_terminal(), start=start), distrib_ctx(learn):    # data-parallel under a launcher
                 learn.fit_one_cycle(epochs, lr, start_epoch=start)
-    finally: learn.remove_cbs([learn.run_checkpoint, learn.weight_movement, learn.terminate_on_na_n])
+    except KeyboardInterrupt as e:                       # Ctrl-C or SIGTERM: say where
+        e.where = f'{d.name}, epoch {getattr(learn, "epoch", start) + 1} of {epochs}'; raise
+    finally: cbs[-1].stop(); learn.remove_cbs(cbs)
     if len(rows) < epochs:                       # fastai's TerminateOnNaNCallback cancelled the fit
         kept = f'; the checkpoint of epoch {rows[-1][0] + 1} is kept in {ck}' if rows and ck.exists() else ''
         raise RunError(f'{d.name}: the training loss became non-finite (NaN or inf) in epoch {learn.epoch + 1} of {epochs} '
@@ -423,7 +477,7 @@ def fit(self:Run, learn, epochs:int, lr, d:Path, fp:str)->pd.DataFrame:
         ck.unlink(missing_ok=True)
     return h
 
-# %% ../nbs/50_run.ipynb #530b8222
+# %% ../nbs/50_run.ipynb #c89e168d
 def stage_pretext(run:Run, d:Path, fp:str)->dict:
     "Jigsaw / Jigsaw++ on the pretext images: `trunk.pth`, `history.csv`"
     from sslkt.pretext.train import jigsaw_learner
@@ -441,10 +495,13 @@ def stage_pretext(run:Run, d:Path, fp:str)->dict:
     run.log(f'  {c.task}, {c.arch}: {len(learn.dls.train_ds)} train / {len(learn.dls.valid_ds)} val images at {c.size} px, '
             f'{learn.pretext["n_perms"]} permutations, tiles {c.tile}, on {learn.dls.device}')
     h = run.fit(learn, c.epochs, c.lr if c.trunk_lr == 1 else slice(c.lr * c.trunk_lr, c.lr), d, fp)
-    if is_main(): save_trunk(learn.model.trunk, d/'trunk.pth', **learn.pretext, final=h.iloc[-1].to_dict())
+    if is_main():
+        save_trunk(learn.model.trunk, d/'trunk.pth', **learn.pretext, final=h.iloc[-1].to_dict())
+        _plot_history(d/'history.csv', f'pretext: {c.task}, {c.arch}', d/'curves.png')
     return dict(n_train=len(learn.dls.train_ds), n_valid=len(learn.dls.valid_ds), n_perms=learn.pretext['n_perms'],
                 accuracy=float(h.accuracy.iloc[-1]), chance=1 / learn.pretext['n_perms'])
 
+# %% ../nbs/50_run.ipynb #d92c10d2
 def stage_features(run:Run, d:Path, fp:str, teacher:str='pretext')->dict:
     "Teacher features (of the pretext trunk, or 'hog') of the clustered images, and of the CC images if others"
     from sslkt.transfer.features import extract_features, teacher_from_spec
@@ -455,6 +512,7 @@ def stage_features(run:Run, d:Path, fp:str, teacher:str='pretext')->dict:
                                            image_cache=c.cache, **({} if c.cache else run.dl_kw))
     return dict(teacher=teacher, norm=getattr(t, 'norm', None), sets=[n for n, _ in sets])
 
+# %% ../nbs/50_run.ipynb #c4903cfa
 def stage_cluster(run:Run, d:Path, fp:str, features:str='features')->dict:
     "k-means of the clustered images' features (training split), pseudo-labels of the CC images, pictures"
     import matplotlib.pyplot   # the caller's backend (Agg on a server, inline in a notebook)
@@ -475,6 +533,7 @@ def stage_cluster(run:Run, d:Path, fp:str, features:str='features')->dict:
         matplotlib.pyplot.close(fig)
     return dict(n_fit=cl.n_fit, nmi=rep.get('nmi'), empty=rep['empty'], smallest=rep['smallest'], largest=rep['largest'])
 
+# %% ../nbs/50_run.ipynb #7d8dc6bb
 def stage_cc(run:Run, d:Path, fp:str, clusters:str='cluster')->dict:
     "Cluster classification: a fresh target network trained on the pseudo-labels, `trunk.pth`"
     from sslkt.transfer.cc import pseudo_label_dls, cc_learner, save_cc
@@ -487,6 +546,7 @@ def stage_cc(run:Run, d:Path, fp:str, clusters:str='cluster')->dict:
     if is_main():
         save_cc(learn, d, labels=str(run.out/clusters/'pseudo_labels.csv'), epochs=c.epochs, seed=run.cfg.seed, data_seed=run.cfg.data_seed)
         with atomic_path(d/'history.csv') as tmp: h.to_csv(tmp, index=False)   # save_cc wrote the resumed part only
+        _plot_history(d/'history.csv', f"cluster classification ← {'HOG' if clusters == 'hog_cluster' else 'teacher'}", d/'curves.png')
     return dict(n_train=len(dls.train_ds), accuracy=float(h.accuracy.iloc[-1]), chance=1 / len(dls.vocab))
 
 # %% ../nbs/50_run.ipynb #2a57c1fd
@@ -570,10 +630,6 @@ def write_report(run:Run)->Path:
     "report.md (and its loss curves) in the run folder, from what the stages recorded"
     import matplotlib.pyplot   # the caller's backend (Agg on a server, inline in a notebook)
     out, cfg, R = run.out, run.cfg, run.records
-    for name, title in [('pretext', f'pretext: {cfg.pretext.task}, {cfg.pretext.arch}'), ('cc', 'cluster classification ← teacher'),
-                        ('hog_cc', 'cluster classification ← HOG')]:
-        h, png = out/name/'history.csv', out/name/'curves.png'
-        if h.exists() and not (png.exists() and png.stat().st_mtime >= h.stat().st_mtime): _plot_history(h, title, png)
     t = results_table(out)
     lines = [f'# sslkt run: {cfg.name}', '',
              f'Preset `{cfg.name}`, seed {cfg.seed}, data seed {cfg.data_seed}; {R["eval"]["device"]}. '
@@ -613,13 +669,14 @@ def write_report(run:Run)->Path:
     return out/'report.md'
 
 
-# %% ../nbs/50_run.ipynb #653de4a2
+# %% ../nbs/50_run.ipynb #eec409d7
 later = {'pretext.trunk_lr': 1.0}   # settings added after run folders existed, and the value that behaves as before
 
 def _settings(c, section:str='pretext')->dict:
     "A stage's settings for its fingerprint; a `later` setting at its old behaviour is left out, so earlier runs stay done"
     return {k: v for k, v in asdict(c).items() if f'{section}.{k}' not in later or later[f'{section}.{k}'] != v}
 
+# %% ../nbs/50_run.ipynb #b091902b
 def run_all(preset:str|None='demo', config=None, data:str|None=None, # see `load_config`
             out:str|Path='runs/demo', # the run folder
             force:bool=False, # rerun every stage
@@ -636,9 +693,14 @@ def run_all(preset:str|None='demo', config=None, data:str|None=None, # see `load
         except RunError as e: err = str(e)
     if err := broadcast_object(err): raise RunError(err)
     with lock:
-        _run_stages(run, cfg, log, t0)
+        try: _run_stages(run, cfg, log, t0)
+        except (KeyboardInterrupt, NoSpaceError) as e:      # finished stages and epoch checkpoints are complete files
+            e.hint = f'{"free some space, then " if isinstance(e, NoSpaceError) else ""}run the same command to resume: ' \
+                     f'the finished stages and the last epoch checkpoint in {run.out} are kept'
+            raise
     return run
 
+# %% ../nbs/50_run.ipynb #9ce0efae
 def _run_stages(run:Run, cfg:Config, log, t0):
     if is_main():
         with atomic_path(run.out/'config.json') as tmp: tmp.write_text(json.dumps(asdict(cfg), indent=1))

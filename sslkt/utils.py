@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_utils.ipynb #d4bad9a8
 from __future__ import annotations
-import os, re, sys, tempfile
+import errno, faulthandler, os, re, shutil, sys, tempfile, threading, time
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -13,8 +13,8 @@ from fastcore.basics import store_attr
 from fastai.callback.core import Callback
 
 # %% auto #0
-__all__ = ['sslkt_home', 'atomic_path', 'cpu_bf16', 'CPUAutocast', 'mixed_precision', 'history', 'WeightMovement', 'optimizer',
-           'on_terminal', 'console_progress', 'seeded']
+__all__ = ['sslkt_home', 'NoSpaceError', 'atomic_path', 'cpu_bf16', 'CPUAutocast', 'mixed_precision', 'history', 'WeightMovement',
+           'Watchdog', 'optimizer', 'on_terminal', 'console_progress', 'seeded']
 
 # %% ../nbs/01_utils.ipynb #28f512b1
 def sslkt_home()->Path:
@@ -22,16 +22,34 @@ def sslkt_home()->Path:
     return Path(os.environ.get('SSLKT_HOME', '~/.cache/sslkt')).expanduser()
 
 # %% ../nbs/01_utils.ipynb #d3f75c89
+class NoSpaceError(OSError):
+    "A file that could not be written because its device is full"
+    def __init__(self, path, # the file that could not be written
+                 free:int, # bytes free on its device when the write failed
+                ):
+        self.path, self.free = Path(path), free
+        self.message = f'no space left on the device of {path}: it could not be written ({free / 2**20:.1f} MB free there)'
+        super().__init__(errno.ENOSPC, self.message)
+    def __str__(self): return self.message       # (fastai rewrites the args of an exception raised in a callback)
+
+def _full(e:Exception, folder:Path, least:int=2**22)->int|None:
+    "The bytes free in `folder` if the write error `e` means that its device is full, else None"
+    free = shutil.disk_usage(folder).free
+    return free if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT) or free < least else None
+
 @contextmanager
 def atomic_path(path, # the file to write
                ):
-    "Yield a temporary path beside `path`; on success rename it to `path`, on error delete it"
+    "Yield a temporary path beside `path`; on success rename it to `path`, on error delete it (a full device: `NoSpaceError`)"
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix=path.suffix + '.tmp')
     os.close(fd)
     try:
         yield Path(tmp)
         os.replace(tmp, path)
+    except Exception as e:
+        if (free := _full(e, path.parent)) is not None: raise NoSpaceError(path, free) from e
+        raise
     finally:
         if os.path.exists(tmp): os.remove(tmp)
 
@@ -94,6 +112,37 @@ class WeightMovement(Callback):
         self.rows.append(dict(epoch=self.epoch, **{s: (moved[s] / norm[s])**0.5 for s in moved}))
     @property
     def table(self)->pd.DataFrame: return pd.DataFrame(self.rows)
+
+# %% ../nbs/01_utils.ipynb #e334ffed
+def _stalled(msg:str):
+    "Print `msg` and the stack of every thread on stderr, then end this process at once (exit status 1)"
+    print(msg, file=sys.__stderr__, flush=True)
+    faulthandler.dump_traceback(file=sys.__stderr__, all_threads=True)
+    os._exit(1)
+
+class Watchdog(Callback):
+    "Stop a training that goes `seconds` without a batch, with an error naming the rank, `where` and the epoch"
+    order = -50
+    def __init__(self, seconds:float=600, # the longest wait for a batch (0: no watchdog)
+                 where:str='training', # what is trained (the stage), for the message
+                 on_stall=None, # called with the message (default: print it and every thread's stack, exit 1)
+                ): store_attr(); self.done = None
+    def _ping(self): self.last = time.monotonic()
+    before_epoch = before_train = before_validate = before_batch = after_batch = after_epoch = _ping
+    def before_fit(self):
+        if not self.seconds: return
+        self._ping(); self.done = threading.Event()
+        threading.Thread(target=self._watch, args=(self.done,), daemon=True, name='sslkt-watchdog').start()
+    def _watch(self, done):
+        while not done.wait(min(1, self.seconds / 4)):
+            if time.monotonic() - self.last < self.seconds: continue
+            from fastai.torch_core import rank_distrib
+            return (self.on_stall or _stalled)(f'rank {rank_distrib()}: {self.where}, epoch {self.epoch + 1} of {self.n_epoch}: no batch '
+                f'for {self.seconds:g} s (a stuck data loader worker, or a rank waiting for another): stopped')
+    def stop(self):
+        "End the watch (`after_fit`; call it yourself where a fit ends by an exception)"
+        if self.done is not None: self.done.set()
+    after_fit = stop
 
 # %% ../nbs/01_utils.ipynb #049cf6f4
 def optimizer(name:str='sgd', # 'sgd' (with momentum, as the paper's Caffe solver) or 'adam'

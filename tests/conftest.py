@@ -1,4 +1,4 @@
-import os
+import os, subprocess, tempfile
 from pathlib import Path
 import pytest
 
@@ -22,3 +22,15 @@ def kill_tree(p)->list:
         except psutil.NoSuchProcess: pass
     psutil.wait_procs(procs, timeout=60); p.wait()
     return states
+
+def launch(cmd:list, timeout:float, env:dict|None=None)->subprocess.CompletedProcess:
+    "Run `cmd` to its end, its output in files (a pipe read to its end waits for every process that inherited it); past `timeout` s, kill its process tree and fail, with what it printed"
+    with tempfile.TemporaryDirectory() as d:
+        out, err = Path(d)/'out', Path(d)/'err'
+        with open(out, 'w') as o, open(err, 'w') as e: p = subprocess.Popen([str(c) for c in cmd], stdout=o, stderr=e, text=True, env=env)
+        try: p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            states = kill_tree(p)
+            pytest.fail(f'{" ".join(map(str, cmd))}: still running after {timeout:.0f} s, killed; its processes {states}\n'
+                        f'stdout: {out.read_text()[-3000:]}\nstderr: {err.read_text()[-3000:]}')
+        return subprocess.CompletedProcess(p.args, p.returncode, out.read_text(), err.read_text())

@@ -4,10 +4,11 @@ from pathlib import Path
 import numpy as np, pytest
 from PIL import Image
 from sslkt.data import ImageSet, RGBImage, check_images, scan_images
+from conftest import launch
 
 def run_cli(*args, env=None):
     exe = Path(sys.executable).parent/'sslkt_data'
-    return subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=600, env=env)
+    return launch([exe, *args], 600, env=env)
 
 @pytest.fixture
 def bad_folder(tmp_path, imagenette_items):
@@ -150,6 +151,16 @@ def test_sslkt_data_prints_the_layout(tmp_path, imagenette_items):
     for lab in sorted(tr.label.unique())[:2]:
         dst = tmp_path/'wrap'/'inner'/lab; dst.mkdir(parents=True)
         for p in tr[tr.label == lab].path[:4]: shutil.copy(p, dst)
-    r = subprocess.run([str(Path(sys.executable).parent/'sslkt_data'), '--data', str(tmp_path/'wrap')], capture_output=True, text=True)
+    r = run_cli('--data', tmp_path/'wrap')
     assert r.returncode == 0, r.stderr
     assert 'layout: class folders' in r.stdout and 'inside inner/' in r.stdout and '2 classes' in r.stdout, r.stdout
+
+def test_workers_start_from_a_forkserver():
+    "Outside a notebook every fastai DataLoader's workers start from sslkt's forkserver (never a fork of a process with threads) and give the batches one process gives"
+    import torch
+    imgs = ImageSet.from_source(n_train=64, n_valid=16, seed=0, progress=False)
+    one, two = (imgs.dls(size=64, bs=16, labeled=True, augment=False, shuffle=False, num_workers=n).train for n in (0, 2))
+    assert two.fake_l.multiprocessing_context.get_start_method() == 'forkserver'
+    pairs = list(zip(one, two))
+    assert len(pairs) == 4
+    for (x0, y0), (x2, y2) in pairs: assert torch.equal(x0, x2) and torch.equal(y0, y2)

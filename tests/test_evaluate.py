@@ -5,11 +5,12 @@ import pytest
 from sslkt.data import ImageSet
 from sslkt.models import save_trunk
 from sslkt.evaluate.probes import evaluate, finetune_learner, trunk_from_spec
+from conftest import launch
 
 SIZE = 64
 
 def run(cmd, *args):
-    return subprocess.run([str(Path(sys.executable).parent/cmd), *map(str, args)], capture_output=True, text=True, timeout=900)
+    return launch([Path(sys.executable).parent/cmd, *args], 900)
 
 @pytest.fixture(scope='module')
 def setup(tmp_path_factory):

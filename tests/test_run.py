@@ -1,15 +1,15 @@
-"The main job, sslkt_run, on real images: end to end, rerun, a kill -9 and resume, a changed field, configuration errors"
-import re, subprocess, sys, time
+"The main job, sslkt_run, on real images: end to end, rerun, stops (SIGTERM, Ctrl-C, kill -9) and resume, damaged outputs, a changed field, configuration errors"
+import re, shutil, signal, subprocess, sys, time
 from pathlib import Path
 import pytest
-from conftest import kill_tree
+from conftest import kill_tree, launch
 
 EXE = str(Path(sys.executable).parent/'sslkt_run')
 EPOCHS = 20                                                          # cc.epochs of the runs killed in cc's training
 
 def run(*args, timeout=900):
     t0 = time.time()
-    r = subprocess.run([EXE, *map(str, args)], capture_output=True, text=True, timeout=timeout)
+    r = launch([EXE, *args], timeout)
     return r, time.time() - t0
 
 @pytest.fixture(scope='module')
@@ -57,14 +57,34 @@ def _kill_when(p, f, log, timeout=300):
     assert ok, f'{f} {"written" if f.exists() else "not written"} after {time.time() - t0:.0f} s, the run\'s exit status {rc} (None: still running); processes {states}:\n' + log.read_text()[-3000:]
     return log.read_text()
 
+def _stop_when(p, f, log, sig, timeout=300):
+    "Send signal `sig` to process `p` as soon as file `f` exists (an epoch checkpoint written); (its exit status, seconds it took to stop, its output)"
+    t0 = time.time()
+    while not f.exists() and p.poll() is None and time.time() - t0 < timeout: time.sleep(0.05)
+    rc = p.poll()
+    if not f.exists() or rc is not None:
+        states = kill_tree(p)
+        pytest.fail(f'{f} {"written" if f.exists() else "not written"} after {time.time() - t0:.0f} s, exit status {rc}; processes {states}:\n' + log.read_text()[-3000:])
+    p.send_signal(sig); t1 = time.time()
+    try: p.wait(timeout=60)
+    except subprocess.TimeoutExpired: kill_tree(p); pytest.fail(f'still running 60 s after {signal.Signals(sig).name}:\n' + log.read_text()[-3000:])
+    return p.returncode, time.time() - t1, log.read_text()
+
 def test_exact_resume(smoke, tmp_path):
-    "Killed (-9) once in pretext and once in cc, then rerun: the same weights and the same table as the uninterrupted run"
+    "Stopped by SIGTERM in pretext and by Ctrl-C (SIGINT) in cc, then rerun: each stop within seconds, saying how to resume; the same weights and the same table as the uninterrupted run"
     import json, torch
     d0, d = smoke[0], tmp_path/'killed'
     log = tmp_path/'killed.log'
-    _kill_when(_start(log, '--preset', 'smoke', '--out', d), d/'pretext'/'checkpoint.pth', log)
-    out = _kill_when(_start(log, '--preset', 'smoke', '--out', d), d/'cc'/'checkpoint.pth', log)
+    rc, secs, out = _stop_when(_start(log, '--preset', 'smoke', '--out', d), d/'pretext'/'checkpoint.pth', log, signal.SIGTERM)
+    print(f'SIGTERM: stopped in {secs:.1f} s; Ctrl-C: ', end='')
+    assert rc == 143 and secs < 30, (rc, secs, out)
+    assert re.search(r'sslkt_run: stopped by SIGTERM in pretext, epoch \d+ of 8; run the same command to resume', out), out
+    assert 'Traceback' not in out and not list(d.rglob('*.tmp')) and not (d/'pretext'/'stage.json').exists()
+    rc, secs, out = _stop_when(_start(log, '--preset', 'smoke', '--out', d), d/'cc'/'checkpoint.pth', log, signal.SIGINT)
+    print(f'{secs:.1f} s')
+    assert rc == 130 and secs < 30, (rc, secs, out)
     assert 'pretext: running' in out and 'resuming at epoch' in out, out
+    assert re.search(r'sslkt_run: stopped by SIGINT in cc, epoch \d+ of 6; run the same command to resume', out), out
     r, _ = run('--preset', 'smoke', '--out', d)
     assert r.returncode == 0 and 'resuming at epoch' in r.stdout, r.stdout + r.stderr[-2000:]
     for stage in ['pretext', 'cc', 'hog_cc']:
@@ -73,6 +93,24 @@ def test_exact_resume(smoke, tmp_path):
     score = lambda p: [(o['model'], o['protocol'], o['layer'], o['score']) for o in json.loads((p/'eval'/'results.json').read_text())]
     assert score(d) == score(d0)
 
+def test_damaged_outputs_are_never_trusted(smoke, tmp_path):
+    "A finished run's trunk cut to a third and its pseudo-labels cut in half: the rerun says which, reruns those stages and what reads them, and ends where the undamaged run ended"
+    import json, torch
+    d0, d = smoke[0], tmp_path/'damaged'
+    shutil.copytree(d0, d, ignore=shutil.ignore_patterns('.lock*'))
+    for f, cut in [(d/'cc'/'trunk.pth', 3), (d/'cluster'/'pseudo_labels.csv', 2)]: b = f.read_bytes(); f.write_bytes(b[:len(b) // cut])
+    r, _ = run('--preset', 'smoke', '--out', d)
+    assert r.returncode == 0, r.stdout + r.stderr[-2000:]
+    print(*[o for o in r.stdout.splitlines() if 'rerun' in o], sep='\n')
+    assert re.search(r'cluster: rerun, replacing the earlier result \(pseudo_labels.csv has [\d,]+ bytes, [\d,]+ when written\)', r.stdout), r.stdout
+    assert re.search(r'cc: rerun, replacing the earlier result \(.*trunk.pth has [\d,]+ bytes', r.stdout), r.stdout
+    assert 'eval: rerun' in r.stdout
+    for s in ['pretext', 'features', 'hog_features', 'hog_cluster', 'hog_cc']: assert f'{s}: done in an earlier run' in r.stdout, s
+    a, b = torch.load(d0/'cc'/'trunk.pth', weights_only=False)['state_dict'], torch.load(d/'cc'/'trunk.pth', weights_only=False)['state_dict']
+    for k in a: assert torch.equal(a[k], b[k]), k
+    assert (d/'cluster'/'pseudo_labels.csv').read_bytes() == (d0/'cluster'/'pseudo_labels.csv').read_bytes()
+    score = lambda p: [(o['model'], o['protocol'], o['layer'], o['score']) for o in json.loads((p/'eval'/'results.json').read_text())]
+    assert score(d) == score(d0)
 
 def test_kill_then_resume_after_a_changed_field(smoke, tmp_path):
     "A changed cc.epochs reruns cc and what follows; killed (-9) during cc's training, a rerun resumes from its checkpoint"

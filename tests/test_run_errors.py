@@ -1,12 +1,13 @@
-"User errors of the main job: one clear line and exit status 2, one run per folder, a diverged training stops its stage"
-import os, signal, subprocess, sys, time
+"User errors and faults of the main job: one clear line and exit status 2, one run per folder, a diverged training stops its stage, a full disk, a stalled training"
+import json, os, shutil, signal, subprocess, sys, time
 from pathlib import Path
 import pytest, torch
+from conftest import launch
 
 EXE = str(Path(sys.executable).parent/'sslkt_run')
 
 def run(*args, timeout=600, env=None):
-    return subprocess.run([EXE, *map(str, args)], capture_output=True, text=True, timeout=timeout, env=env)
+    return launch([EXE, *args], timeout, env=env)
 
 @pytest.mark.parametrize('toml,field', [('[pretext]\nlr = -0.5\n', 'pretext.lr: must be greater than 0, got -0.5'),
                                         ('[pretext]\nlr = nan\n', 'pretext.lr: must be a finite number, got nan'),
@@ -26,8 +27,7 @@ def test_debug_shows_the_stack(tmp_path):
     assert r.returncode != 0 and 'Traceback' in r.stderr and 'cc.size' in r.stderr
 
 def test_missing_model_is_one_line(tmp_path):
-    r = subprocess.run([str(Path(sys.executable).parent/'sslkt_eval'), '--model', str(tmp_path/'nothing.pth'), '--out', str(tmp_path/'e')],
-                       capture_output=True, text=True, timeout=300)
+    r = launch([Path(sys.executable).parent/'sslkt_eval', '--model', tmp_path/'nothing.pth', '--out', tmp_path/'e'], 300)
     assert r.returncode == 2 and 'Traceback' not in r.stderr and r.stderr.startswith('sslkt_eval: ') and 'nothing.pth' in r.stderr, r.stderr
 
 def test_two_runs_on_one_folder(tmp_path):
@@ -79,3 +79,69 @@ def test_diverged_training_stops_its_stage(tmp_path):
     assert 'cc: the training loss became non-finite (NaN or inf) in epoch 2 of 3' in str(e.value), str(e.value)
     assert 'the checkpoint of epoch 1 is kept' in str(e.value)
     assert (d/'checkpoint.pth').exists() and not (d/'history.csv').exists()
+
+STALL = """
+import sslkt, time, torch                                          # sslkt first: its filters for third-party warnings
+import fastai.callback.progress                                     # Learner.no_bar
+from fastai.data.core import DataLoaders
+from fastai.data.load import DataLoader
+from fastai.learner import Learner
+from fastai.callback.core import Callback
+from sslkt.utils import Watchdog
+class Stuck(Callback):                                              # as a worker that never delivers its batch
+    def before_batch(self):
+        if self.epoch == 1 and self.iter == 1: time.sleep(120)
+x, y = torch.randn(64, 4), torch.randint(0, 2, (64,))
+dl = lambda: DataLoader(list(zip(x, y)), bs=16)
+learn = Learner(DataLoaders(dl(), dl()), torch.nn.Linear(4, 2), loss_func=torch.nn.functional.cross_entropy, cbs=[Watchdog(2, 'cc'), Stuck()])
+with learn.no_bar(), learn.no_logging(): learn.fit(3)
+"""
+
+def test_a_stalled_training_stops_naming_rank_stage_and_epoch():
+    t0 = time.time()
+    r = launch([sys.executable, '-c', STALL], 120)
+    print(f'stopped after {time.time() - t0:.1f} s (imports included)')
+    assert r.returncode == 1, r.stderr
+    first = r.stderr.splitlines()[0]
+    assert first == 'rank 0: cc, epoch 2 of 3: no batch for 2 s (a stuck data loader worker, or a rank waiting for another): stopped', r.stderr
+    assert 'in before_batch' in r.stderr                              # where it was stuck: every thread's stack
+    assert time.time() - t0 < 60
+
+def _full_disk(mnt:str, log:str):
+    "Inside a mount namespace with a small tmpfs at `mnt`: fill it during pretext, then free it and rerun; what happened, as JSON"
+    d, res = Path(mnt)/'run', {}
+    err = Path(log + '.err')
+    with open(log, 'w') as f, open(err, 'w') as e: p = subprocess.Popen([EXE, '--preset', 'smoke', '--out', str(d)], stdout=f, stderr=e, text=True)
+    t0 = time.time()
+    while not (d/'pretext'/'checkpoint.pth').exists() and p.poll() is None and time.time() - t0 < 300: time.sleep(0.05)
+    fd = os.open(Path(mnt)/'filler', os.O_WRONLY | os.O_CREAT)
+    try:
+        while True: os.write(fd, bytes(2**20))                          # until the device is full
+    except OSError as e: res['filled'] = e.errno
+    finally: os.close(fd)
+    res['rc'] = p.wait(timeout=300); res['stderr'] = err.read_text()
+    res['tmp'] = [str(o) for o in d.rglob('*.tmp')]
+    res['epoch'] = torch.load(d/'pretext'/'checkpoint.pth', weights_only=False)['epoch']      # the last good checkpoint, readable
+    os.remove(Path(mnt)/'filler')
+    with open(log, 'w') as f: p = subprocess.Popen([EXE, '--preset', 'smoke', '--out', str(d)], stdout=f, stderr=subprocess.STDOUT, text=True)
+    while not (d/'pretext'/'stage.json').exists() and p.poll() is None and time.time() - t0 < 600: time.sleep(0.1)
+    p.terminate(); p.wait(timeout=60)
+    res['rerun'] = Path(log).read_text()
+    print(json.dumps(res))
+
+def test_a_full_disk_is_one_line_and_the_rerun_resumes(tmp_path):
+    "A tmpfs of its own (a user and mount namespace: no root needed) that fills up during pretext: exit 2, one line naming the file, no temporary left; freed, the rerun resumes"
+    if subprocess.run(['unshare', '-rm', 'true'], capture_output=True).returncode != 0: pytest.skip('no user namespaces here (unshare -rm) to mount a small tmpfs')
+    mnt = tmp_path/'mnt'; mnt.mkdir()
+    code = f'import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); from test_run_errors import _full_disk; _full_disk({str(mnt)!r}, {str(tmp_path/"log")!r})'
+    r = launch(['unshare', '-rm', 'sh', '-c', 'mount -t tmpfs -o size=256m tmpfs "$0" && exec "$1" -c "$2"', mnt, sys.executable, code], 900)
+    assert r.returncode == 0, r.stdout + r.stderr
+    res = json.loads(r.stdout.splitlines()[-1])
+    print(res['stderr'])
+    assert res['filled'] == 28 and res['rc'] == 2, res                # ENOSPC; a user's problem: exit 2
+    assert len(res['stderr'].splitlines()) == 1 and 'Traceback' not in res['stderr'], res['stderr']
+    assert res['stderr'].startswith(f'sslkt_run: no space left on the device of {mnt}/run/pretext/checkpoint.pth: it could not be written'), res['stderr']
+    assert 'free some space, then run the same command to resume' in res['stderr']
+    assert res['tmp'] == []                                           # nothing half-written left behind
+    assert f'resuming at epoch {res["epoch"] + 2} of 8' in res['rerun'], res['rerun']
+    assert 'pretext: done in' in res['rerun'], res['rerun']

@@ -4,10 +4,11 @@ from pathlib import Path
 import numpy as np, pandas as pd, pytest
 from sslkt.transfer.cluster import Clustering, kmeans, assign, check_features
 from sslkt.transfer.features import load_features
+from conftest import launch
 
 def run(cmd, *args):
     exe = Path(sys.executable).parent/cmd
-    return subprocess.run([str(exe), *map(str, args)], capture_output=True, text=True, timeout=900)
+    return launch([exe, *args], 900)
 
 @pytest.fixture(scope='module')
 def chain(tmp_path_factory):
