@@ -18,12 +18,17 @@ class Stopped(KeyboardInterrupt):
     "A stop asked for by a signal, raised like Ctrl-C's `KeyboardInterrupt` wherever the main thread is"
     def __init__(self, sig:int): self.sig = sig; super().__init__(signal.Signals(sig).name)
 
+_stopping = False
+
 def _stop(sig, frame):
-    "Raise `Stopped` in the main thread; while it is starting data loader workers, 0.1 s later (a worker half-started prints a traceback)"
+    "Raise `Stopped` in the main thread (while it starts data loader workers: 0.1 s later, as a worker half-started prints a traceback); a second signal ends the process at once"
+    global _stopping
+    if _stopping: os._exit(128 + sig)
     while frame is not None:
         if frame.f_code.co_name == '__init__' and frame.f_code.co_filename.endswith(os.path.join('torch', 'utils', 'data', 'dataloader.py')):
             return threading.Timer(0.1, os.kill, (os.getpid(), sig)).start()
         frame = frame.f_back
+    _stopping = True
     raise Stopped(sig)
 
 def user_errors(f):

@@ -5,6 +5,7 @@
 # %% ../nbs/00_data.ipynb #cc87b11e
 from __future__ import annotations
 import copyreg, multiprocessing, os, sys, warnings
+from copy import copy
 import numpy as np, pandas as pd
 from pathlib import Path
 from collections import Counter
@@ -294,6 +295,18 @@ def _in_notebook()->bool:
     "Whether this code runs in an IPython shell (a notebook), whose definitions no fresh process can import"
     ip = sys.modules.get('IPython')
     return ip is not None and ip.get_ipython() is not None
+
+def _batches_only(dl):
+    "A copy of fastai DataLoader `dl` (and of the one it wraps, as fastai's `DistributedDL` does) without `after_batch`"
+    dl = copy(dl); dl.after_batch = noop
+    if hasattr(dl, 'dl') and hasattr(dl.dl, 'after_batch'): dl.dl = _batches_only(dl.dl)
+    return dl
+
+@patch
+def __getstate__(self:_FakeLoader):
+    "What a worker receives: its DataLoader without `after_batch`, which the main process applies (its tensors may be on a GPU)"
+    d = _batches_only(self.d)
+    return {**self.__dict__, 'd': d, 'default': d}
 
 @patch(as_prop=True)
 def multiprocessing_context(self:_FakeLoader):

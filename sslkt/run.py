@@ -323,8 +323,9 @@ def _sha256(f:Path)->str:
     return h.hexdigest()
 
 def outputs(d:Path)->dict:
-    "Size and SHA-256 of each file a stage left in its folder `d` (its record and hidden files aside)"
-    fs = [f for f in sorted(Path(d).rglob('*')) if f.is_file() and f.name != 'stage.json' and not any(o.startswith('.') for o in f.relative_to(d).parts)]
+    "Size and SHA-256 of each file a stage left in its folder `d` that a later stage or the report reads (not its record, hidden files or pictures)"
+    fs = [f for f in sorted(Path(d).rglob('*')) if f.is_file() and f.name != 'stage.json' and f.suffix != '.png'
+          and not any(o.startswith('.') for o in f.relative_to(d).parts)]
     return {str(f.relative_to(d)): [f.stat().st_size, _sha256(f)] for f in fs}
 
 def damaged(d:Path, recorded:dict|None)->dict:

@@ -137,7 +137,7 @@ class Watchdog(Callback):
         while not done.wait(min(1, self.seconds / 4)):
             if time.monotonic() - self.last < self.seconds: continue
             from fastai.torch_core import rank_distrib
-            return (self.on_stall or _stalled)(f'rank {rank_distrib()}: {self.where}, epoch {self.epoch + 1} of {self.n_epoch}: no batch '
+            return (self.on_stall or _stalled)(f'rank {rank_distrib()}: {self.where}, epoch {getattr(self.learn, "epoch", 0) + 1} of {getattr(self.learn, "n_epoch", "?")}: no batch '
                 f'for {self.seconds:g} s (a stuck data loader worker, or a rank waiting for another): stopped')
     def stop(self):
         "End the watch (`after_fit`; call it yourself where a fit ends by an exception)"

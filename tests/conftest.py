@@ -33,4 +33,5 @@ def launch(cmd:list, timeout:float, env:dict|None=None)->subprocess.CompletedPro
             states = kill_tree(p)
             pytest.fail(f'{" ".join(map(str, cmd))}: still running after {timeout:.0f} s, killed; its processes {states}\n'
                         f'stdout: {out.read_text()[-3000:]}\nstderr: {err.read_text()[-3000:]}')
+        except BaseException: kill_tree(p); raise                       # pytest-timeout, Ctrl-C: no process left behind
         return subprocess.CompletedProcess(p.args, p.returncode, out.read_text(), err.read_text())

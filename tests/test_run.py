@@ -51,7 +51,9 @@ def _start(log, *args):
 def _kill_when(p, f, log, timeout=300):
     "SIGKILL process `p` and its children (data loader workers) as soon as file `f` exists (an epoch checkpoint written); its output so far"
     t0 = time.time()
-    while not f.exists() and p.poll() is None and time.time() - t0 < timeout: time.sleep(0.05)
+    try:
+        while not f.exists() and p.poll() is None and time.time() - t0 < timeout: time.sleep(0.05)
+    except BaseException: kill_tree(p); raise                           # pytest-timeout, Ctrl-C: no process left behind
     rc = p.poll(); ok = f.exists() and rc is None
     states = kill_tree(p)                                                # what a stuck run was doing, for the failure message
     assert ok, f'{f} {"written" if f.exists() else "not written"} after {time.time() - t0:.0f} s, the run\'s exit status {rc} (None: still running); processes {states}:\n' + log.read_text()[-3000:]
@@ -60,7 +62,9 @@ def _kill_when(p, f, log, timeout=300):
 def _stop_when(p, f, log, sig, timeout=300):
     "Send signal `sig` to process `p` as soon as file `f` exists (an epoch checkpoint written); (its exit status, seconds it took to stop, its output)"
     t0 = time.time()
-    while not f.exists() and p.poll() is None and time.time() - t0 < timeout: time.sleep(0.05)
+    try:
+        while not f.exists() and p.poll() is None and time.time() - t0 < timeout: time.sleep(0.05)
+    except BaseException: kill_tree(p); raise                           # pytest-timeout, Ctrl-C: no process left behind
     rc = p.poll()
     if not f.exists() or rc is not None:
         states = kill_tree(p)
