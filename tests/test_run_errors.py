@@ -131,8 +131,10 @@ def _full_disk(mnt:str, log:str):
 
 def test_a_full_disk_is_one_line_and_the_rerun_resumes(tmp_path):
     "A tmpfs of its own (a user and mount namespace: no root needed) that fills up during pretext: exit 2, one line naming the file, no temporary left; freed, the rerun resumes"
-    if subprocess.run(['unshare', '-rm', 'true'], capture_output=True).returncode != 0: pytest.skip('no user namespaces here (unshare -rm) to mount a small tmpfs')
     mnt = tmp_path/'mnt'; mnt.mkdir()
+    probe = ['unshare', '-rm', 'sh', '-c', 'mount -t tmpfs -o size=1m tmpfs "$0"', mnt]
+    if shutil.which('unshare') is None or subprocess.run(probe, capture_output=True).returncode != 0:
+        pytest.skip('no user and mount namespaces here (unshare -rm, mount -t tmpfs) for a small tmpfs')
     code = f'import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); from test_run_errors import _full_disk; _full_disk({str(mnt)!r}, {str(tmp_path/"log")!r})'
     r = launch(['unshare', '-rm', 'sh', '-c', 'mount -t tmpfs -o size=256m tmpfs "$0" && exec "$1" -c "$2"', mnt, sys.executable, code], 900)
     assert r.returncode == 0, r.stdout + r.stderr
