@@ -296,6 +296,12 @@ def _in_notebook()->bool:
     ip = sys.modules.get('IPython')
     return ip is not None and ip.get_ipython() is not None
 
+def _let_server_go(wif):
+    "In a worker, first: close its copy of the forkserver's keep-alive pipe, so that the server, then the worker, ends with the main process"
+    from multiprocessing import forkserver
+    if (fd := forkserver._forkserver._forkserver_alive_fd) is not None: os.close(fd); forkserver._forkserver._forkserver_alive_fd = None
+    wif()
+
 def _batches_only(dl):
     "A copy of fastai DataLoader `dl` (and of the one it wraps, as fastai's `DistributedDL` does) without `after_batch`"
     dl = copy(dl); dl.after_batch = noop
@@ -305,7 +311,7 @@ def _batches_only(dl):
 @patch
 def __getstate__(self:_FakeLoader):
     "What a worker receives: its DataLoader without `after_batch`, which the main process applies (its tensors may be on a GPU)"
-    d = _batches_only(self.d)
+    d = _batches_only(self.d); d.wif = partial(_let_server_go, d.wif)
     return {**self.__dict__, 'd': d, 'default': d}
 
 @patch(as_prop=True)

@@ -147,3 +147,20 @@ def test_a_full_disk_is_one_line_and_the_rerun_resumes(tmp_path):
     assert res['tmp'] == []                                           # nothing half-written left behind
     assert f'resuming at epoch {res["epoch"] + 2} of 8' in res['rerun'], res['rerun']
     assert 'pretext: done in' in res['rerun'], res['rerun']
+
+def test_a_killed_run_leaves_no_process(tmp_path):
+    "kill -9 of a run's main process alone (as an out-of-memory killer does): its forkserver and data loader workers end by themselves"
+    import psutil
+    d = tmp_path/'run'
+    p = subprocess.Popen([EXE, '--preset', 'smoke', '--out', str(d)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        t0 = time.time()
+        while not (d/'pretext'/'checkpoint.pth').exists() and p.poll() is None and time.time() - t0 < 300: time.sleep(0.05)
+        time.sleep(1)                                                   # within the next epoch: workers running
+        kids = psutil.Process(p.pid).children(recursive=True)
+        assert p.poll() is None and any('forkserver' in ' '.join(k.cmdline()) for k in kids), kids
+    except BaseException: p.kill(); p.wait(); raise
+    p.kill(); p.wait()
+    gone, alive = psutil.wait_procs(kids, timeout=30)
+    for k in alive: k.kill()
+    assert not alive, [(k.pid, k.cmdline()[:3]) for k in alive]
