@@ -24,7 +24,7 @@ __all__ = ['presets', 'limits', 'starts', 'later', 'DataCfg', 'PretextCfg', 'Tea
            'stage_cluster', 'stage_cc', 'stage_eval', 'markdown_table', 'results_table', 'start_differences',
            'write_report', 'run_all']
 
-# %% ../nbs/50_run.ipynb #90fcf45d
+# %% ../nbs/50_run.ipynb #e6af36d2
 @dataclass
 class DataCfg:
     "The images of one stage: `data = { ... }` in a section"
@@ -32,6 +32,7 @@ class DataCfg:
     n_train:int|None = None # a fixed random subset of the training images (all if None)
     n_valid:int|None = None # and of the validation images
 
+# %% ../nbs/50_run.ipynb #21762d02
 @dataclass
 class PretextCfg:
     "The pretext stage, `[pretext]`: a Jigsaw/Jigsaw++ network trained on puzzles of the images"
@@ -56,6 +57,7 @@ class PretextCfg:
     compile_puzzles:bool = False # make the puzzles with `torch.compile` (`JigsawCallback(compile=True)`)
     data:DataCfg = field(default_factory=DataCfg) # the images of the pretext task
 
+# %% ../nbs/50_run.ipynb #18bc8bd7
 @dataclass
 class TeacherCfg:
     "The features stage, `[teacher]`: which layer of the pretext network describes an image"
@@ -66,6 +68,7 @@ class TeacherCfg:
     cache:bool = False # as pretext.cache: the images decoded once, held on the teacher's device
     data:DataCfg = field(default_factory=DataCfg) # the images clustered
 
+# %% ../nbs/50_run.ipynb #d1894fb0
 @dataclass
 class ClusterCfg:
     "The clustering stage, `[cluster]`: faiss k-means on the teacher's features"
@@ -75,6 +78,7 @@ class ClusterCfg:
     niter:int = 20 # Lloyd iterations
     nredo:int = 1 # restarts, the best objective kept
 
+# %% ../nbs/50_run.ipynb #7c38c7f5
 @dataclass
 class CCCfg:
     "The cluster-classification stage, `[cc]`: the student trained from scratch on the pseudo-labels"
@@ -90,6 +94,7 @@ class CCCfg:
     cache:bool = False # as pretext.cache
     data:DataCfg|None = None # images pseudo-labelled and trained on (None: the clustered ones)
 
+# %% ../nbs/50_run.ipynb #f2e40049
 @dataclass
 class EvalCfg:
     "The evaluation stage, `[eval]`: probes of every network of the table on labelled images"
@@ -102,6 +107,7 @@ class EvalCfg:
     baselines:list = field(default_factory=lambda: ['random', 'teacher', 'hog']) # rows besides the student
     data:DataCfg = field(default_factory=DataCfg) # labelled images
 
+# %% ../nbs/50_run.ipynb #708747eb
 @dataclass
 class Config:
     "A whole run of `sslkt_run`: a preset's TOML, merged with the user's, one section per stage"
@@ -116,16 +122,18 @@ class Config:
     cc:CCCfg = field(default_factory=CCCfg) # `[cc]`
     eval:EvalCfg = field(default_factory=EvalCfg) # `[eval]`
 
-# %% ../nbs/50_run.ipynb #0b33b4c9
+# %% ../nbs/50_run.ipynb #754e6e8a
 class ConfigError(ValueError):
     "Every problem of a configuration, one per line"
     def __init__(self, problems:list): self.problems = problems; super().__init__('invalid configuration:\n  ' + '\n  '.join(problems))
 
+# %% ../nbs/50_run.ipynb #2d91becf
 class RunError(RuntimeError):
     "A run that cannot go on for a reason its user can fix (its folder in use, a training that diverged)"
 
 _types = {'int': (int,), 'float': (int, float), 'str': (str,), 'bool': (bool,), 'list': (list,), 'None': (type(None),)}
 
+# %% ../nbs/50_run.ipynb #27fe7727
 def _build(cls, d:dict, where:str, problems:list):
     "An instance of dataclass `cls` from dict `d` (missing fields: defaults), appending problems"
     if not isinstance(d, dict): problems.append(f'{where}: expected a table, got {d!r}'); return cls()
@@ -141,6 +149,7 @@ def _build(cls, d:dict, where:str, problems:list):
         kw[k] = v
     return cls(**kw)
 
+# %% ../nbs/50_run.ipynb #c5f2ae2c
 def _merge(a:dict, b:dict)->dict:
     "`a` updated by `b`, table by table"
     out = dict(a)
@@ -149,6 +158,7 @@ def _merge(a:dict, b:dict)->dict:
 
 presets = ('demo', 'smoke', 'imagenette')
 
+# %% ../nbs/50_run.ipynb #7013d9b0
 def load_config(preset:str|None='demo', # a preset shipped with sslkt: demo, smoke or imagenette
                 config:str|Path|dict|None=None, # a TOML file (or a dict) whose fields override the preset's
                 data:str|None=None, # images for every stage that names none
@@ -173,7 +183,7 @@ def load_config(preset:str|None='demo', # a preset shipped with sslkt: demo, smo
             if c.data is not None and c.data.source is None: c.data.source = data
     return cfg
 
-# %% ../nbs/50_run.ipynb #6989edb5
+# %% ../nbs/50_run.ipynb #390ed172
 def _arch_problem(arch, where):
     import torchvision
     if arch in ('alexnet', 'vgg16') or ('resne' in arch and hasattr(torchvision.models, arch)): return []
@@ -190,6 +200,7 @@ limits = {  # every number of a configuration: (lowest, highest, lowest excluded
     'cc.hidden': (1, None, False), 'cc.wd': (0, None, False), 'eval.size': (1, None, False), 'eval.epochs': (1, None, False),
     'eval.lr': (0, None, True), 'data.n_train': (1, None, False), 'data.n_valid': (1, None, False)}
 
+# %% ../nbs/50_run.ipynb #35834988
 def _range_problems(obj, where:str='')->list:
     "Every number of the dataclass `obj` (and of those inside it) outside `limits` or not finite"
     P = []
@@ -204,6 +215,7 @@ def _range_problems(obj, where:str='')->list:
         elif hi is not None and v > hi: P.append(f'{name}: must be at most {hi}, got {v}')
     return P
 
+# %% ../nbs/50_run.ipynb #4156ec63
 def _size_problem(arch:str, size:int, where:str, **kwargs)->list:
     "A problem if images of `size` px are too small for every layer of `arch`"
     from sslkt.models import make_trunk
@@ -211,6 +223,7 @@ def _size_problem(arch:str, size:int, where:str, **kwargs)->list:
     except RuntimeError: return [f'{where}: {size} px is too small for the layers of {arch}']
     return []
 
+# %% ../nbs/50_run.ipynb #1c97029c
 def check_config(cfg:Config)->dict:
     "Raise a `ConfigError` listing every problem of `cfg`; return the scanned items of each data source"
     from sslkt.data import scan_images
@@ -247,11 +260,12 @@ def check_config(cfg:Config)->dict:
     if P: raise ConfigError(P)
     return scans
 
-# %% ../nbs/50_run.ipynb #67400447
+# %% ../nbs/50_run.ipynb #d05e9a8b
 def fingerprint(obj)->str:
     "A short hash of a JSON-able object"
     return hashlib.sha1(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
+# %% ../nbs/50_run.ipynb #d4f63c17
 def _changes(old:dict, new:dict, prefix='')->list:
     "Fields whose values differ between two nested dicts, as 'field: old → new'"
     out = []
@@ -261,11 +275,13 @@ def _changes(old:dict, new:dict, prefix='')->list:
         elif a != b: out.append(f'{prefix}{k}: {a!r} → {b!r}')
     return out
 
+# %% ../nbs/50_run.ipynb #f91fb91d
 def _loader_rng(learn):
     "The training loader's own `random.Random` (inside fastai's `DistributedDL` under a launcher), or None"
     dl = learn.dls.train
     return getattr(getattr(dl, 'dl', dl), 'rng', None)
 
+# %% ../nbs/50_run.ipynb #88ebd8cd
 def rng_state(learn)->dict:
     "Every random state the next epoch draws from: Python's, NumPy's and torch's, the training loader's, the puzzles' generator"
     import random, numpy as np
@@ -273,6 +289,7 @@ def rng_state(learn)->dict:
     return dict(python=random.getstate(), numpy=np.random.get_state(), torch=torch.get_rng_state(), loader=_loader_rng(learn) and _loader_rng(learn).getstate(),
                 cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None, generators=gens)
 
+# %% ../nbs/50_run.ipynb #f9f07d62
 def set_rng_state(learn, s:dict):
     "Put back what `rng_state` saved, so a resumed training draws what the uninterrupted one would have"
     import random, numpy as np
@@ -283,6 +300,7 @@ def set_rng_state(learn, s:dict):
         if (g := s['generators'].get(type(cb).__name__)) is not None:
             cb.train_gen = torch.Generator(device=g[0]); cb.train_gen.set_state(g[1])
 
+# %% ../nbs/50_run.ipynb #bd63cb49
 class RunCheckpoint(Callback):
     "After every epoch, save model, optimizer, epoch, history and the stage's fingerprint (atomically; rank 0 only)"
     order = 60
