@@ -4,6 +4,8 @@ from dataclasses import fields
 import pytest
 from sslkt.run import Config, ConfigError, load_config, check_config, limits
 
+pytestmark = pytest.mark.usefixtures('scans_once')
+
 def numeric_fields(cls=Config, prefix=''):
     "(dotted name, type) of every int or float field of the configuration, data sections included"
     import sslkt.run as r
@@ -69,3 +71,19 @@ def test_words_are_checked(cfg, starts):
 def test_unknown_field_is_named():
     with pytest.raises(ConfigError) as e: load_config('smoke', dict(cc=dict(epoch=3)))
     assert any(p.startswith('config.cc.epoch: unknown field') for p in e.value.problems), e.value.problems
+
+@pytest.mark.parametrize('cfg,said', [
+    (dict(pretext=dict(lr=-0.5)), 'pretext.lr: must be greater than 0, got -0.5'),
+    (dict(pretext=dict(lr=float('nan'))), 'pretext.lr: must be a finite number, got nan'),
+    (dict(cc=dict(size=0)), 'cc.size: must be at least 1, got 0'),
+    (dict(eval=dict(data=dict(n_train=0))), 'eval.data.n_train: must be at least 1, got 0'),
+    (dict(cluster=dict(k=5000)), 'cluster.k: 5000 clusters need at least as many training images; teacher.data has 160'),
+])
+def test_what_a_problem_says(cfg, said):
+    "The exact words of a few problems (`tests/test_run.py` checks that the console prints them as one line each)"
+    with pytest.raises(ConfigError) as e: check_config(load_config('smoke', cfg))
+    assert any(p.startswith(said) for p in e.value.problems), e.value.problems
+
+def test_a_value_of_the_wrong_type():
+    with pytest.raises(ConfigError) as e: check_config(load_config('smoke', dict(cluster=dict(k='many'))))
+    assert any(p.startswith("config.cluster.k: expected int, got 'many'") for p in e.value.problems), e.value.problems

@@ -1,14 +1,11 @@
-"Bad input and the `sslkt_data` console script, on files built in a temp dir"
+"Bad input and the `sslkt_data` console script (called in this process, as `call` does), on files built in a temp dir"
 import io, json, os, shutil, socket, subprocess, sys, warnings
 from pathlib import Path
 import numpy as np, pytest
 from PIL import Image
 from sslkt.data import ImageSet, RGBImage, check_images, scan_images
-from conftest import launch
-
-def run_cli(*args, env=None):
-    exe = Path(sys.executable).parent/'sslkt_data'
-    return launch([exe, *args], 600, env=env)
+from sslkt.cli import sslkt_data
+from conftest import call, launch
 
 @pytest.fixture
 def bad_folder(tmp_path, imagenette_items):
@@ -100,7 +97,7 @@ def test_all_images_unreadable(tmp_path):
         with pytest.raises(ValueError, match='no readable images'): ImageSet.from_source(tmp_path)
 
 def test_cli_json_on_bad_folder(bad_folder):
-    r = run_cli('--data', str(bad_folder), '--json', '--size', '32')
+    r = call(sslkt_data, data=str(bad_folder), json=True, size=32)
     assert r.returncode == 0, r.stderr
     s = json.loads(r.stdout)
     assert (s['train'], s['val'], s['skipped']['count']) == (8, 1, 3)
@@ -108,7 +105,7 @@ def test_cli_json_on_bad_folder(bad_folder):
     assert s['sizes']['min_side'] == 8
 
 def test_cli_errors_name_the_path(tmp_path):
-    r = run_cli('--data', str(tmp_path/'missing_dir'))
+    r = call(sslkt_data, data=str(tmp_path/'missing_dir'))
     assert r.returncode == 2 and 'missing_dir' in r.stderr and 'Traceback' not in r.stderr, r.stderr
     assert r.stderr.startswith('sslkt_data: data source not found:')
 
@@ -116,13 +113,14 @@ def test_no_imagenette_offline_is_one_line(tmp_path):
     "Without Imagenette under FASTAI_HOME and without a network, the default data is one clear line, exit 2"
     try: socket.getaddrinfo('s3.amazonaws.com', 443); pytest.skip('this machine has a network: the test would download Imagenette')
     except OSError: pass
-    r = run_cli(env=dict(os.environ, FASTAI_HOME=str(tmp_path/'empty_home')))
+    r = launch([Path(sys.executable).parent/'sslkt_data'], 600, env=dict(os.environ, FASTAI_HOME=str(tmp_path/'empty_home')))
     assert r.returncode == 2 and 'Traceback' not in r.stderr, r.stderr[-2000:]
     assert r.stderr.startswith('sslkt_data: Imagenette (') and 'could not be downloaded' in r.stderr and '--data' in r.stderr
 
+@pytest.mark.long
 def test_cli_default_data_counts():
-    "The done-when of the data stage: Imagenette 160 has 9,469 train / 3,925 val images in 10 classes, none unreadable"
-    r = run_cli('--json')
+    "The done-when of the data stage: Imagenette 160 has 9,469 train / 3,925 val images in 10 classes, none unreadable (every image decoded)"
+    r = call(sslkt_data, json=True)
     assert r.returncode == 0, r.stderr
     s = json.loads(r.stdout)
     assert (s['train'], s['val'], len(s['classes']), s['skipped']['count']) == (9469, 3925, 10, 0)
@@ -151,7 +149,7 @@ def test_sslkt_data_prints_the_layout(tmp_path, imagenette_items):
     for lab in sorted(tr.label.unique())[:2]:
         dst = tmp_path/'wrap'/'inner'/lab; dst.mkdir(parents=True)
         for p in tr[tr.label == lab].path[:4]: shutil.copy(p, dst)
-    r = run_cli('--data', tmp_path/'wrap')
+    r = call(sslkt_data, data=str(tmp_path/'wrap'))
     assert r.returncode == 0, r.stderr
     assert 'layout: class folders' in r.stdout and 'inside inner/' in r.stdout and '2 classes' in r.stdout, r.stdout
 

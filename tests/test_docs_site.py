@@ -151,6 +151,7 @@ def test_search_finds_the_cluster_page(site):
             page.close()
         browser.close()
 
+@pytest.mark.long
 def test_same_site_from_any_folder(site, tmp_path):
     "A second build in another folder gives the same pages, byte for byte (no build path, no cell ids, no clock in them)"
     out, pages, _ = site

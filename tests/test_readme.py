@@ -1,4 +1,4 @@
-"README.md and nbs/index.ipynb (the docs home page) give the same two commands and list every notebook and tutorial"
+"README.md and nbs/index.ipynb (the docs home page) give the same commands and list every notebook and tutorial; long notebook cells are where the second tier runs them"
 import json, re
 from pathlib import Path
 
@@ -14,7 +14,7 @@ def sh_blocks(text):
 def test_quick_start_commands_match():
     readme = (root/'README.md').read_text()
     cmds = sh_blocks(readme)
-    assert len(cmds) == 2, cmds                       # .ci/run runs exactly these two
+    assert len(cmds) == 3, cmds                       # .ci/run runs exactly these: set-up and main job, tests, second tier
     assert sh_blocks(index_text()) == cmds
 
 def test_every_notebook_listed_and_linked():
@@ -38,3 +38,14 @@ def test_home_page():
     pic = re.search(r'!\[[^\]]+\]\((images/[^)]+)\)', index)
     assert pic and (root/'nbs'/pic[1]).is_file()
     assert f'](nbs/{pic[1]})' in (root/'README.md').read_text()
+
+def test_long_cells_are_in_the_tutorials():
+    "The second tier runs the notebooks of nbs/tutorials with --flags long: a `#| long` cell elsewhere would never run"
+    for nb in sorted((root/'nbs').rglob('*.ipynb')):
+        cells = json.loads(nb.read_text())['cells']
+        flagged = [c for c in cells if c['cell_type'] == 'code' and any(l.strip() == '#| long' for l in c['source'][:3])]
+        assert not flagged or nb.parent.name == 'tutorials', f'{nb.relative_to(root)}: a `#| long` cell outside nbs/tutorials'
+
+def test_second_tier_command():
+    cmd = sh_blocks((root/'README.md').read_text())[2]
+    assert '--flags long' in cmd and '--path nbs/tutorials' in cmd and 'pytest tests -m long' in cmd, cmd

@@ -1,21 +1,17 @@
-"The transfer stage from the shell: features -> k-means -> pseudo-labels -> cluster classification, and its bad input"
+"The transfer stage's console scripts: features -> k-means -> pseudo-labels -> cluster classification, their seeds and their bad input (called in this process, as `call` does; the chain as a lesson: `nbs/40_cli.ipynb`)"
 import json, subprocess, sys, warnings
 from pathlib import Path
 import numpy as np, pandas as pd, pytest
 from sslkt.transfer.cluster import Clustering, kmeans, assign, check_features
 from sslkt.transfer.features import load_features
-from conftest import launch
-
-def run(cmd, *args):
-    exe = Path(sys.executable).parent/cmd
-    return launch([exe, *args], 900)
+from sslkt.cli import sslkt_features, sslkt_cluster, sslkt_assign, sslkt_cc, sslkt_pretrain
+from conftest import call, launch
 
 @pytest.fixture(scope='module')
 def chain(tmp_path_factory):
     d = tmp_path_factory.mktemp('chain')
-    r = run('sslkt_features', '--out', d/'feats', '--teacher', 'hog', '--n_train', 200, '--n_valid', 100, '--workers', 0)
+    r = call(sslkt_features, out=str(d/'feats'), teacher='hog', n_train=200, n_valid=100, workers=0)
     assert r.returncode == 0, r.stderr
-    assert '\r' not in r.stdout + r.stderr and '█' not in r.stdout + r.stderr, r.stdout + r.stderr   # in a pipe: no bar frames
     assert r.stdout.startswith('features of 300 images (hog, 128 px)...'), r.stdout
     return d
 
@@ -25,7 +21,7 @@ def test_features_written(chain):
     assert json.loads((chain/'feats'/'teacher.json').read_text())['teacher'] == 'hog'
 
 def test_cluster_then_cc(chain):
-    r = run('sslkt_cluster', '--out', chain/'clusters', '--features', chain/'feats', '--k', 10, '--d', 64)
+    r = call(sslkt_cluster, out=str(chain/'clusters'), features=str(chain/'feats'), k=10, d=64)
     assert r.returncode == 0, r.stderr
     last = r.stdout.strip().splitlines()[-1]
     vals = dict(kv.split('=') for kv in last.split())
@@ -33,26 +29,23 @@ def test_cluster_then_cc(chain):
     lab = pd.read_csv(chain/'clusters'/'pseudo_labels.csv')
     assert len(lab) == 300 and lab.pseudo_label.between(0, 9).all()            # every image got a pseudo-label
     for f in ('centroids.npy', 'clustering.json', 'pca.faiss', 'report.json', 'cluster_sizes.png', 'cluster_samples.png'): assert (chain/'clusters'/f).exists(), f
-    r = run('sslkt_cc', '--labels', chain/'clusters', '--out', chain/'cc', '--epochs', 2, '--size', 64, '--hidden', 64, '--bs', 32, '--workers', 0)
+    r = call(sslkt_cc, labels=str(chain/'clusters'), out=str(chain/'cc'), epochs=2, size=64, hidden=64, bs=32, workers=0)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip().splitlines()[-1].startswith('arch=alexnet k=10 epochs=2')
-    epochs = [l for l in r.stdout.splitlines() if l.startswith('epoch ')]       # in a pipe: one plain line per epoch, no bar
-    assert [l.split(':')[0] for l in epochs] == ['epoch 1/2', 'epoch 2/2'] and 'train_loss' in epochs[0] and 'accuracy' in epochs[0], r.stdout
-    assert '\r' not in r.stdout + r.stderr and '█' not in r.stdout + r.stderr
     assert (chain/'cc'/'trunk.pth').exists()
 
 def test_cluster_missing_features(tmp_path):
-    r = run('sslkt_cluster', '--out', tmp_path/'x', '--features', tmp_path/'nothing_here')
+    r = call(sslkt_cluster, out=str(tmp_path/'x'), features=str(tmp_path/'nothing_here'))
     assert r.returncode == 2 and 'Traceback' not in r.stderr, r.stderr     # a user error, named, not a crash
     assert r.stderr.startswith('sslkt_cluster: features not found:') and 'nothing_here' in r.stderr, r.stderr
 
 def test_k_larger_than_points(chain, tmp_path):
-    r = run('sslkt_cluster', '--out', tmp_path/'big', '--features', chain/'feats', '--k', 500, '--d', 0)
+    r = call(sslkt_cluster, out=str(tmp_path/'big'), features=str(chain/'feats'), k=500, d=0)
     assert r.returncode == 2 and 'Traceback' not in r.stderr, r.stderr
     assert r.stderr.startswith('sslkt_cluster: k=500 clusters need between 1 and'), r.stderr
 
 def test_cc_missing_labels(tmp_path):
-    r = run('sslkt_cc', '--labels', tmp_path/'nowhere', '--out', tmp_path/'out')
+    r = call(sslkt_cc, labels=str(tmp_path/'nowhere'), out=str(tmp_path/'out'))
     assert r.returncode == 2 and 'Traceback' not in r.stderr, r.stderr
     assert r.stderr.startswith('sslkt_cc: no pseudo-labels at') and 'nowhere' in r.stderr, r.stderr
 
@@ -87,9 +80,9 @@ def test_empty_clusters_reported(chain, tmp_path):
 
 def test_seeds_have_one_meaning(tmp_path):
     "--seed changes the random teacher and k-means, never the images; --data_seed changes the images; both are recorded"
-    common = ('--teacher', 'random:alexnet', '--layer', 'conv2', '--size', 64, '--n_train', 40, '--n_valid', 10, '--workers', 0)
+    common = dict(teacher='random:alexnet', layer='conv2', size=64, n_train=40, n_valid=10, workers=0)
     for name, seed, data_seed in [('a', 0, 0), ('b', 1, 0), ('c', 0, 1)]:
-        r = run('sslkt_features', '--out', tmp_path/name, *common, '--seed', seed, '--data_seed', data_seed)
+        r = call(sslkt_features, out=str(tmp_path/name), **common, seed=seed, data_seed=data_seed)
         assert r.returncode == 0, r.stderr
     (fa, ia), (fb, ib), (fc, ic) = (load_features(tmp_path/n) for n in 'abc')
     assert ia.path.tolist() == ib.path.tolist()             # another model seed: the same images
@@ -99,7 +92,7 @@ def test_seeds_have_one_meaning(tmp_path):
     assert (cfg['seed'], cfg['data_seed'], cfg['norm']) == (1, 0, 'per_image')
     outs = []
     for seed in (0, 1):
-        r = run('sslkt_cluster', '--out', tmp_path/f'k{seed}', '--features', tmp_path/'a', '--k', 5, '--d', 16, '--seed', seed)
+        r = call(sslkt_cluster, out=str(tmp_path/f'k{seed}'), features=str(tmp_path/'a'), k=5, d=16, seed=seed)
         assert r.returncode == 0, r.stderr
         outs.append(pd.read_csv(tmp_path/f'k{seed}'/'pseudo_labels.csv'))
         cfg = json.loads((tmp_path/f'k{seed}'/'clustering.json').read_text())
@@ -111,25 +104,28 @@ def test_seeds_have_one_meaning(tmp_path):
 
 def test_assign_another_data_set(chain, tmp_path):
     "sslkt_assign: centres fitted on one data set pseudo-label another (features by the same teacher)"
-    r = run('sslkt_cluster', '--out', tmp_path/'cl', '--features', chain/'feats', '--k', 8, '--d', 32)
+    r = call(sslkt_cluster, out=str(tmp_path/'cl'), features=str(chain/'feats'), k=8, d=32)
     assert r.returncode == 0, r.stderr
-    r = run('sslkt_features', '--out', tmp_path/'other', '--teacher', 'hog', '--n_train', 50, '--n_valid', 10, '--data_seed', 7, '--workers', 0)
+    r = call(sslkt_features, out=str(tmp_path/'other'), teacher='hog', n_train=50, n_valid=10, data_seed=7, workers=0)
     assert r.returncode == 0, r.stderr
-    r = run('sslkt_assign', '--clusters', tmp_path/'cl', '--features', tmp_path/'other', '--out', tmp_path/'assigned')
+    r = call(sslkt_assign, clusters=str(tmp_path/'cl'), features=str(tmp_path/'other'), out=str(tmp_path/'assigned'))
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip().splitlines()[-1].startswith('k=8 n=60 empty=')
     lab = pd.read_csv(tmp_path/'assigned'/'pseudo_labels.csv')
     assert len(lab) == 60 and lab.pseudo_label.between(0, 7).all()
-    r = run('sslkt_assign', '--clusters', tmp_path/'nothing', '--features', tmp_path/'other', '--out', tmp_path/'x')
+    r = call(sslkt_assign, clusters=str(tmp_path/'nothing'), features=str(tmp_path/'other'), out=str(tmp_path/'x'))
     assert r.returncode != 0 and 'nothing' in r.stderr
 
 def test_pretrain_writes_trunk_and_checkpoint(tmp_path):
-    "sslkt_pretrain: a trunk that load_trunk reads, its history, and an epoch checkpoint equal to the final weights"
+    "sslkt_pretrain, as a console script in a pipe: one plain line per epoch (no bar frames), a trunk that load_trunk reads, its history, and an epoch checkpoint equal to the final weights"
     import torch
     from sslkt.models import load_trunk
-    r = run('sslkt_pretrain', '--out', tmp_path/'jig', '--task', 'jigsaw++', '--n_perms', 8, '--epochs', 2, '--size', 96,
-            '--crop', 90, '--tile', 26, '--bs', 16, '--n_train', 48, '--n_valid', 16, '--workers', 0)
+    r = launch([Path(sys.executable).parent/'sslkt_pretrain', '--out', tmp_path/'jig', '--task', 'jigsaw++', '--n_perms', 8, '--epochs', 2, '--size', 96,
+                '--crop', 90, '--tile', 26, '--bs', 16, '--n_train', 48, '--n_valid', 16, '--workers', 0], 600)
     assert r.returncode == 0, r.stderr
+    epochs = [l for l in r.stdout.splitlines() if l.startswith('epoch ')]       # in a pipe: one plain line per epoch, no bar
+    assert [l.split(':')[0] for l in epochs] == ['epoch 1/2', 'epoch 2/2'] and 'train_loss' in epochs[0] and 'accuracy' in epochs[0], r.stdout
+    assert '\r' not in r.stdout + r.stderr and '█' not in r.stdout + r.stderr, r.stdout + r.stderr
     last = r.stdout.strip().splitlines()[-1]
     assert last.startswith('task=jigsaw++ arch=alexnet epochs=2 accuracy=') and last.endswith('chance=0.1250'), last
     t = load_trunk(tmp_path/'jig'/'trunk.pth')
@@ -143,6 +139,6 @@ def test_pretrain_writes_trunk_and_checkpoint(tmp_path):
     assert not list((tmp_path/'jig').glob('*.tmp*'))                                # no temporary file left behind
 
 def test_pretrain_tiles_too_small(tmp_path):
-    r = run('sslkt_pretrain', '--out', tmp_path/'jig', '--tile', 16, '--crop', 60, '--size', 64, '--n_train', 16, '--n_valid', 8, '--workers', 0)
+    r = call(sslkt_pretrain, out=str(tmp_path/'jig'), tile=16, crop=60, size=64, n_train=16, n_valid=8, workers=0)
     assert r.returncode == 2 and 'Traceback' not in r.stderr, r.stderr
     assert r.stderr.startswith('sslkt_pretrain: 16-px tiles are too small for the layers of alexnet'), r.stderr
