@@ -1,5 +1,5 @@
-"The transfer stage's console scripts: features -> k-means -> pseudo-labels -> cluster classification, their seeds and their bad input (called in this process, as `call` does; the chain as a lesson: `nbs/40_cli.ipynb`)"
-import json, subprocess, sys, warnings
+"The transfer stage's console scripts, called in this process (`conftest.call`): their seeds, pseudo-labels of another data set, their bad input; sslkt_pretrain as a process in a pipe. The features -> k-means -> pseudo-labels -> CC chain itself: `nbs/40_cli.ipynb`"
+import json, sys, warnings
 from pathlib import Path
 import numpy as np, pandas as pd, pytest
 from sslkt.transfer.cluster import Clustering, kmeans, assign, check_features
@@ -14,25 +14,6 @@ def chain(tmp_path_factory):
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith('features of 300 images (hog, 128 px)...'), r.stdout
     return d
-
-def test_features_written(chain):
-    f, items = load_features(chain/'feats')
-    assert f.shape == (300, 1764) and len(items) == 300 and items.is_valid.sum() == 100
-    assert json.loads((chain/'feats'/'teacher.json').read_text())['teacher'] == 'hog'
-
-def test_cluster_then_cc(chain):
-    r = call(sslkt_cluster, out=str(chain/'clusters'), features=str(chain/'feats'), k=10, d=64)
-    assert r.returncode == 0, r.stderr
-    last = r.stdout.strip().splitlines()[-1]
-    vals = dict(kv.split('=') for kv in last.split())
-    assert vals['k'] == '10' and 0 < float(vals['nmi']) < 1 and 0 < float(vals['purity']) <= 1, last
-    lab = pd.read_csv(chain/'clusters'/'pseudo_labels.csv')
-    assert len(lab) == 300 and lab.pseudo_label.between(0, 9).all()            # every image got a pseudo-label
-    for f in ('centroids.npy', 'clustering.json', 'pca.faiss', 'report.json', 'cluster_sizes.png', 'cluster_samples.png'): assert (chain/'clusters'/f).exists(), f
-    r = call(sslkt_cc, labels=str(chain/'clusters'), out=str(chain/'cc'), epochs=2, size=64, hidden=64, bs=32, workers=0)
-    assert r.returncode == 0, r.stderr
-    assert r.stdout.strip().splitlines()[-1].startswith('arch=alexnet k=10 epochs=2')
-    assert (chain/'cc'/'trunk.pth').exists()
 
 def test_cluster_missing_features(tmp_path):
     r = call(sslkt_cluster, out=str(tmp_path/'x'), features=str(tmp_path/'nothing_here'))
