@@ -5,6 +5,8 @@ import pytest
 _shared = Path(__file__).resolve().parents[2]/'shared'/'fastai'
 if 'FASTAI_HOME' not in os.environ and _shared.is_dir(): os.environ['FASTAI_HOME'] = str(_shared)
 os.environ.setdefault('MPLBACKEND', 'Agg')
+if (_n := int(os.environ.get('PYTEST_XDIST_WORKER_COUNT', '1'))) > 1:   # pytest -n N: N processes share the cores (torch is not imported yet)
+    os.environ.setdefault('OMP_NUM_THREADS', str(max(1, (os.cpu_count() or 1) // _n)))   # the console runs they start too
 
 @pytest.fixture(scope='session')
 def imagenette_items():
