@@ -32,18 +32,18 @@ def test_supervised_beats_random(setup):
     imgs, d = setup
     rnd, sup = acc('random:alexnet', imgs, d), acc(d/'sup', imgs, d)
     print('linear random', rnd, 'supervised', sup)
-    assert sup['conv5'] > rnd['conv5'] + 0.05                  # trained on the labels: better at conv5
-    assert rnd['conv1'] > 0.1 + 0.05                           # a random conv1 is above chance (10 classes)
+    assert sup['conv5'] > rnd['conv5'] + 0.05                  # trained on the labels: better at conv5 (by 0.080-0.100; margins below: bench/margins.py, seeds 0-2, bf16 and fp32, Intel Xeon)
+    assert rnd['conv1'] > 0.1 + 0.05                           # a random conv1 is above chance (10 classes): 0.347-0.370
     knn_rnd, knn_sup = acc('random:alexnet', imgs, d, 'knn'), acc(d/'sup', imgs, d, 'knn')
     print('knn random', knn_rnd, 'supervised', knn_sup)
-    assert knn_sup['conv5'] > knn_rnd['conv5']                 # k-NN agrees on the ordering
+    assert knn_sup['conv5'] > knn_rnd['conv5']                 # k-NN agrees on the ordering (by 0.073-0.100)
 
 def test_shuffled_labels_give_chance(setup):
     imgs, d = setup
     items = imgs.items.assign(label=imgs.items.label.sample(frac=1, random_state=0).values)
     a = acc('random:alexnet', ImageSet(items, source='shuffled'), d)
     print('shuffled labels', a)
-    assert all(abs(v - 0.1) < 0.06 for v in a.values()), a    # 300 images: chance ± 3.5 standard errors
+    assert all(abs(v - 0.1) < 0.06 for v in a.values()), a    # 300 images: chance ± 3.5 standard errors (at most 0.030 away over seeds 0-2)
 
 def test_bad_input(setup):
     imgs, d = setup
