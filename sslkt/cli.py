@@ -31,24 +31,35 @@ def _stop(sig, frame):
     _stopping = True
     raise Stopped(sig)
 
+def _in_group()->bool: return 'torch.distributed' in sys.modules and sys.modules['torch.distributed'].is_initialized()
+
+def _end(code:int):
+    "Exit with `code`; a rank of a process group through `sslkt.distributed.end_process` (no interpreter teardown)"
+    if _in_group():
+        from sslkt.distributed import end_process
+        end_process(code)
+    sys.exit(code)
+
 def user_errors(f):
-    "Under `@call_parse`: a user error in `f` prints `f: what is wrong` on stderr and exits 2 (`SSLKT_DEBUG=1`: the stack); SIGTERM stops it as Ctrl-C does"
+    "Under `@call_parse`: a user error in `f` prints `f: what is wrong` on stderr and exits 2 (`SSLKT_DEBUG=1`: the stack); SIGTERM stops it as Ctrl-C does; a rank of a process group ends without the interpreter's teardown"
     @functools.wraps(f)
     def _f(*args, **kwargs):
         from sslkt.run import ConfigError, RunError
         from sslkt.utils import NoSpaceError
         for s in (signal.SIGINT, signal.SIGTERM): signal.signal(s, _stop)
-        try: return f(*args, **kwargs)
+        try: res = f(*args, **kwargs)
         except KeyboardInterrupt as e:
             sig = getattr(e, 'sig', signal.SIGINT)
             where, hint = getattr(e, 'where', None), getattr(e, 'hint', None)
             if os.environ.get('RANK', '0') == '0':     # under a launcher, rank 0 speaks
                 print(f'{f.__name__}: stopped by {signal.Signals(sig).name}' + (f' in {where}' if where else '') + (f'; {hint}' if hint else ''), file=sys.stderr)
-            sys.exit(128 + sig)
+            _end(128 + sig)
         except Exception as e:
             if os.environ.get('SSLKT_DEBUG') or not isinstance(e, (ConfigError, RunError, FileNotFoundError, ValueError, NoSpaceError)): raise
             print(f'{f.__name__}: {e}' + (f'; {e.hint}' if getattr(e, 'hint', None) else ''), file=sys.stderr)
-            sys.exit(2)
+            _end(2)
+        if _in_group(): _end(0)
+        return res
     return _f
 
 # %% ../nbs/40_cli.ipynb #eddb70d4

@@ -6,7 +6,7 @@ _shared = Path(__file__).resolve().parents[2]/'shared'/'fastai'
 if 'FASTAI_HOME' not in os.environ and _shared.is_dir(): os.environ['FASTAI_HOME'] = str(_shared)
 os.environ.setdefault('MPLBACKEND', 'Agg')
 if (_n := int(os.environ.get('PYTEST_XDIST_WORKER_COUNT', '1'))) > 1:   # pytest -n N: N processes share the cores (torch is not imported yet)
-    os.environ.setdefault('OMP_NUM_THREADS', str(max(1, (os.cpu_count() or 1) // _n)))   # the console runs they start too
+    os.environ.setdefault('OMP_NUM_THREADS', str(max(1, len(os.sched_getaffinity(0)) // _n)))   # the console runs they start too
 
 @pytest.fixture(scope='session')
 def imagenette_items():
@@ -45,7 +45,8 @@ def call(f, *args, **kwargs)->subprocess.CompletedProcess:
     rc = 0
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err): f(*args, **kwargs)
-    except SystemExit as e: rc = e.code if isinstance(e.code, int) else 1
+    except SystemExit as e:                                             # as the interpreter ends: None is 0, a message goes to stderr and is 1
+        rc = 0 if e.code is None else e.code if isinstance(e.code, int) else (print(e.code, file=err) or 1)
     finally:
         for s, h in handlers.items(): signal.signal(s, h)              # the script's stop handlers are the process's, not pytest's
     return subprocess.CompletedProcess(f.__name__, rc, out.getvalue(), err.getvalue())

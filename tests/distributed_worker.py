@@ -79,4 +79,7 @@ def main(out):
     torch.save(res, Path(out)/f'rank{rank}.pt')
     barrier()
 
-if __name__ == '__main__': main(sys.argv[1])
+if __name__ == '__main__':
+    main(sys.argv[1])
+    from sslkt.distributed import end_process
+    end_process(0)                                  # as the console scripts end a rank

@@ -29,8 +29,8 @@ def test_every_number_has_limits():
 
 @pytest.mark.parametrize('name,kind', FIELDS)
 def test_invalid_numbers_are_named(name, kind):
-    lo = limits[name if name in limits else '.'.join(name.split('.')[-2:])][0]
-    bad = [-1, 'x'] + ([float('nan'), float('inf')]) + ([0] if lo and lo >= 1 else [])
+    lo, hi, open_lo = limits[name if name in limits else '.'.join(name.split('.')[-2:])]
+    bad = [-1, 'x', float('nan'), float('inf')] + ([0] if (lo and lo >= 1) or (open_lo and lo == 0) else []) + ([hi + 1] if hi is not None else [])
     if name == 'pretext.gray': bad += [1.5]
     for v in bad:
         with pytest.raises(ConfigError) as e:

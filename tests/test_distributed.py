@@ -128,5 +128,6 @@ def test_resume_under_torchrun(launched, tmp_path):
     r, _ = torchrun('--no-python', Path(sys.executable).parent/'sslkt_run', '--preset', 'smoke', '--out', d, '--config', cfg)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert re.search(r'resuming at epoch \d+ of 20', r.stdout), r.stdout
+    for s in ['pretext', 'features', 'cluster']: assert f'{s}: done in an earlier run' in r.stdout, s   # only cc and what follows run again
     import pandas as pd
     assert len(pd.read_csv(d/'cc'/'history.csv')) == 20 and (d/'cc'/'stage.json').exists()
