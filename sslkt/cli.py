@@ -13,6 +13,19 @@ from fastcore.script import call_parse, store_true
 __all__ = ['Stopped', 'user_errors', 'format_summary', 'sslkt_data', 'sslkt_permutations', 'sslkt_pretrain', 'sslkt_features',
            'sslkt_cluster', 'sslkt_cc', 'sslkt_assign', 'sslkt_eval', 'sslkt_run']
 
+# %% ../nbs/40_cli.ipynb #b94287a7
+def _in_group()->bool:
+    "Whether this process joined a process group (`sslkt.distributed.init_distributed`); torch is not imported to find out"
+    d = sys.modules.get('torch.distributed')
+    return d is not None and d.is_available() and d.is_initialized()
+
+def _end(code:int):
+    "Exit with `code`; a rank of a process group through `sslkt.distributed.end_process` (no interpreter teardown)"
+    if _in_group():
+        from sslkt.distributed import end_process
+        end_process(code)
+    sys.exit(code)
+
 # %% ../nbs/40_cli.ipynb #ue0cd001
 class Stopped(KeyboardInterrupt):
     "A stop asked for by a signal, raised like Ctrl-C's `KeyboardInterrupt` wherever the main thread is"
@@ -30,15 +43,6 @@ def _stop(sig, frame):
         frame = frame.f_back
     _stopping = True
     raise Stopped(sig)
-
-def _in_group()->bool: return 'torch.distributed' in sys.modules and sys.modules['torch.distributed'].is_initialized()
-
-def _end(code:int):
-    "Exit with `code`; a rank of a process group through `sslkt.distributed.end_process` (no interpreter teardown)"
-    if _in_group():
-        from sslkt.distributed import end_process
-        end_process(code)
-    sys.exit(code)
 
 def user_errors(f):
     "Under `@call_parse`: a user error in `f` prints `f: what is wrong` on stderr and exits 2 (`SSLKT_DEBUG=1`: the stack); SIGTERM stops it as Ctrl-C does; a rank of a process group ends without the interpreter's teardown"
