@@ -111,6 +111,15 @@ def sslkt_permutations(n:int=1000, # number of permutations
     if out: print(f'wrote {out}')
     print(f"n={s['n']} min_hamming={s['min_hamming']} mean_hamming={s['mean_hamming']}")
 
+# %% ../nbs/40_cli.ipynb #15304f04
+def _save_pretrained(learn, out, imgs, epochs:int, data_seed:int, task:str, arch:str):
+    "`sslkt_pretrain`'s end: the trunk where the clustering stage finds it, and the last line (key=value)"
+    from sslkt.pretext.train import save_pretext
+    path = save_pretext(learn, out, data=str(imgs.source or 'imagenette'), epochs=epochs, n_train=len(learn.dls.train_ds), data_seed=data_seed)
+    acc = float(learn.recorder.values[-1][-1])
+    print(f'wrote {path}')
+    print(f'task={task} arch={arch} epochs={epochs} accuracy={acc:.4f} chance={1/learn.pretext["n_perms"]:.4f}')
+
 # %% ../nbs/40_cli.ipynb #386be99f
 @call_parse
 @user_errors
@@ -139,7 +148,7 @@ def sslkt_pretrain(out:str='runs/pretext', # output folder (trunk.pth, history.c
                   ):
     "Train a trunk on Jigsaw/Jigsaw++ and save it where the clustering stage finds it"
     from sslkt.data import ImageSet
-    from sslkt.pretext.train import jigsaw_learner, save_pretext, EpochCheckpoint
+    from sslkt.pretext.train import jigsaw_learner, EpochCheckpoint
     from sslkt.distributed import init_distributed, distrib_ctx, is_main
     init_distributed()        # under a launcher: this rank's GPU becomes the default device, before any data is placed
     from sslkt.utils import optimizer, on_terminal, console_progress
@@ -147,16 +156,10 @@ def sslkt_pretrain(out:str='runs/pretext', # output folder (trunk.pth, history.c
     dls = imgs.dls(size=size, bs=bs, **({} if workers is None else dict(num_workers=workers)))
     learn = jigsaw_learner(dls, task, arch, n_perms, crop, tile, jitter, gray, conv1_stride=conv1_stride, seed=seed,
                            compile_puzzles=compile_puzzles, opt_func=optimizer(opt), wd=wd)
-    if is_main(): print(f'{task} with {arch}: {len(dls.train_ds)} train / {len(dls.valid_ds)} val images, '
-                        f'{learn.pretext["n_perms"]} permutations, crop {crop}, tiles {tile}, on {dls.device}')
+    if is_main(): print(f'{task} with {arch}: {len(dls.train_ds)} train / {len(dls.valid_ds)} val images, {learn.pretext["n_perms"]} permutations, crop {crop}, tiles {tile}, on {dls.device}')
     with console_progress(learn, epochs), distrib_ctx(learn):       # bars on a terminal, lines in a pipe; data-parallel under a launcher
         learn.fit_one_cycle(epochs, lr, cbs=EpochCheckpoint(Path(out)/'checkpoint.pth'))
-    if not is_main(): return
-    path = save_pretext(learn, out, data=str(imgs.source or 'imagenette'), epochs=epochs, n_train=len(dls.train_ds),
-                        data_seed=data_seed)
-    acc = float(learn.recorder.values[-1][-1])
-    print(f'wrote {path}')
-    print(f'task={task} arch={arch} epochs={epochs} accuracy={acc:.4f} chance={1/learn.pretext["n_perms"]:.4f}')
+    if is_main(): _save_pretrained(learn, out, imgs, epochs, data_seed, task, arch)
 
 # %% ../nbs/40_cli.ipynb #6db3abaf
 @call_parse
@@ -195,6 +198,26 @@ def sslkt_features(out:str='runs/features', # output folder (features.npy, items
     f = load_features(path)[0]
     print(f'wrote {path}: {f.shape[0]} images x {f.shape[1]} dimensions ({time.time() - t0:.0f} s)')
 
+# %% ../nbs/40_cli.ipynb #fa613492
+def _cluster_outputs(df, items, train, k:int, out:Path, seed:int):
+    "`sslkt_cluster`'s pictures (cluster sizes, images nearest to centres) and printed report; the last line: k=… nmi=… ari=… purity=…"
+    from sslkt.transfer.cluster import cluster_report, plot_cluster_sizes
+    from sslkt.utils import atomic_path
+    has_labels = 'label' in items and items.label.notna().all()
+    lab = lambda m: items.label.values[m] if has_labels else None
+    rtr, rva = cluster_report(df.pseudo_label.values[train], k, lab(train)), cluster_report(df.pseudo_label.values[~train], k, lab(~train))
+    import matplotlib; matplotlib.use('Agg')
+    ax = plot_cluster_sizes(df.pseudo_label.values[train], k)
+    ax.figure.savefig(out/'cluster_sizes.png', dpi=80, bbox_inches='tight')
+    from sslkt.evaluate.visualize import cluster_samples, show_cluster_samples
+    with atomic_path(out/'cluster_samples.png') as tmp:
+        show_cluster_samples(cluster_samples(df, n_clusters=min(8, k), seed=seed), title=f'images nearest to {min(8, k)} of {k} centres').savefig(tmp, dpi=80, bbox_inches='tight', format='png')
+    print(f'wrote {out}/pseudo_labels.csv ({len(df)} images), centroids.npy, report.json, cluster_sizes.png, cluster_samples.png')
+    print(f"train: {rtr['n']} images, cluster sizes {rtr['smallest']}..{rtr['largest']}, {rtr['empty']} empty")
+    if rva['n'] and has_labels: print(f"val:   nmi={rva['nmi']:.4f} ari={rva['ari']:.4f} purity={rva['purity']:.4f}")
+    g = lambda key: f"{rtr[key]:.4f}" if key in rtr else 'nan'
+    print(f"k={k} nmi={g('nmi')} ari={g('ari')} purity={g('purity')}")
+
 # %% ../nbs/40_cli.ipynb #949da7ff
 @call_parse
 @user_errors
@@ -214,8 +237,7 @@ def sslkt_cluster(out:str='runs/clusters', # output folder
                  ):
     "Cluster teacher features with faiss k-means and pseudo-label every image"
     from sslkt.transfer.features import load_features
-    from sslkt.transfer.cluster import Clustering, cluster_report, plot_cluster_sizes
-    from sslkt.utils import atomic_path
+    from sslkt.transfer.cluster import Clustering
     out = Path(out)
     if features is None and teacher is None: features = 'runs/features'
     if features is None:
@@ -227,20 +249,8 @@ def sslkt_cluster(out:str='runs/clusters', # output folder
     tj = Path(features)/'teacher.json'
     cl.save(out, features=str(features), data_seed=json.loads(tj.read_text()).get('data_seed') if tj.exists() else None)
     df, rep = cl.pseudo_labels(features, out=out)
-    has_labels = 'label' in items and items.label.notna().all()
-    lab = lambda m: items.label.values[m] if has_labels else None
-    rtr, rva = cluster_report(df.pseudo_label.values[train], k, lab(train)), cluster_report(df.pseudo_label.values[~train], k, lab(~train))
-    import matplotlib; matplotlib.use('Agg')
-    ax = plot_cluster_sizes(df.pseudo_label.values[train], k)
-    ax.figure.savefig(out/'cluster_sizes.png', dpi=80, bbox_inches='tight')
-    from sslkt.evaluate.visualize import cluster_samples, show_cluster_samples
-    with atomic_path(out/'cluster_samples.png') as tmp:
-        show_cluster_samples(cluster_samples(df, n_clusters=min(8, k), seed=seed), title=f'images nearest to {min(8, k)} of {k} centres').savefig(tmp, dpi=80, bbox_inches='tight', format='png')
-    print(f'wrote {out}/pseudo_labels.csv ({len(df)} images), centroids.npy, report.json, cluster_sizes.png, cluster_samples.png')
-    print(f"train: {rtr['n']} images, cluster sizes {rtr['smallest']}..{rtr['largest']}, {rtr['empty']} empty")
-    if rva['n'] and has_labels: print(f"val:   nmi={rva['nmi']:.4f} ari={rva['ari']:.4f} purity={rva['purity']:.4f}")
-    g = lambda key: f"{rtr[key]:.4f}" if key in rtr else 'nan'
-    print(f"k={k} nmi={g('nmi')} ari={g('ari')} purity={g('purity')}")
+    _cluster_outputs(df, items, train, k, out, seed)
+
 
 # %% ../nbs/40_cli.ipynb #107dd8e5
 @call_parse
@@ -295,6 +305,28 @@ def sslkt_assign(clusters:str='runs/clusters', # a folder written by sslkt_clust
     print(f'wrote {out}/pseudo_labels.csv ({len(df)} images)')
     print(f"k={rep['k']} n={rep['n']} empty={rep['empty']}" + (f" nmi={rep['nmi']:.4f}" if 'nmi' in rep else ''))
 
+# %% ../nbs/40_cli.ipynb #72872d38
+def _merge_results(path:Path, recs:list)->Path:
+    "Write `recs` into `results.json` at `path`, replacing earlier records of the same model, protocol and layer"
+    from sslkt.utils import atomic_path
+    old = json.loads(path.read_text()) if path.exists() else []
+    key = lambda r: (r['model'], r['protocol'], r['layer'])
+    new = {key(r) for r in recs}
+    with atomic_path(path) as tmp: tmp.write_text(json.dumps([r for r in old if key(r) not in new] + recs, indent=1))
+    return path
+
+# %% ../nbs/40_cli.ipynb #ad88631c
+def _eval_pictures(out:Path, protocol:str, path:Path, model, spec:str)->str:
+    "`sslkt_eval`'s pictures: the probes of every model in `results.json`, `model`'s conv1 filters; the name they go by"
+    import matplotlib; matplotlib.use('Agg')
+    from sslkt.utils import atomic_path
+    from sslkt.evaluate.visualize import plot_probes, show_filters
+    if protocol in ('linear', 'tiles', 'nonlinear', 'knn'):
+        with atomic_path(out/f'{protocol}.png') as tmp: plot_probes(json.loads(path.read_text()), protocol).savefig(tmp, dpi=90, bbox_inches='tight', format='png')
+    name = ''.join(c if c.isalnum() else '_' for c in spec).strip('_')
+    with atomic_path(out/f'conv1_{name}.png') as tmp: show_filters(model, title=f'{spec}: conv1').savefig(tmp, dpi=90, bbox_inches='tight', format='png')
+    return name
+
 # %% ../nbs/40_cli.ipynb #3088dfb5
 @call_parse
 @user_errors
@@ -316,7 +348,6 @@ def sslkt_eval(model:str='random:alexnet', # a trunk file or folder (sslkt_pretr
               ):
     "Evaluate a trunk by linear or nonlinear probes, k-NN or fine-tuning; write results.json"
     from sslkt.data import ImageSet
-    from sslkt.utils import atomic_path
     from sslkt.evaluate.probes import evaluate, trunk_from_spec
     from sslkt.distributed import init_distributed, is_main
     init_distributed()        # under a launcher: this rank's GPU becomes the default device, before any data is placed
@@ -328,17 +359,8 @@ def sslkt_eval(model:str='random:alexnet', # a trunk file or folder (sslkt_pretr
                     seed, norm or 'auto', progress=on_terminal(), **({} if workers is None else dict(num_workers=workers)))   # data-parallel under a launcher
     if not is_main(): return
     for r in recs: r.update(model=spec, data=str(data or 'imagenette'), data_seed=data_seed)
-    path = Path(out)/'results.json'
-    old = json.loads(path.read_text()) if path.exists() else []
-    key = lambda r: (r['model'], r['protocol'], r['layer'])
-    new = {key(r) for r in recs}
-    with atomic_path(path) as tmp: tmp.write_text(json.dumps([r for r in old if key(r) not in new] + recs, indent=1))
-    import matplotlib; matplotlib.use('Agg')
-    from sslkt.evaluate.visualize import plot_probes, show_filters
-    if protocol in ('linear', 'tiles', 'nonlinear', 'knn'):
-        with atomic_path(Path(out)/f'{protocol}.png') as tmp: plot_probes(json.loads(path.read_text()), protocol).savefig(tmp, dpi=90, bbox_inches='tight', format='png')
-    name = ''.join(c if c.isalnum() else '_' for c in spec).strip('_')
-    with atomic_path(Path(out)/f'conv1_{name}.png') as tmp: show_filters(model, title=f'{spec}: conv1').savefig(tmp, dpi=90, bbox_inches='tight', format='png')
+    path = _merge_results(Path(out)/'results.json', recs)
+    name = _eval_pictures(Path(out), protocol, path, model, spec)
     print(f'wrote {path}, {protocol}.png, conv1_{name}.png')
     print(f'protocol={protocol} ' + ' '.join(f"{r['layer']}={r['score']:.3f}" for r in recs))
 

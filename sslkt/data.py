@@ -104,6 +104,23 @@ def parse_flags(col:pd.Series, name:str='is_valid')->np.ndarray:
                          f"(use true/false, 1/0, yes/no); rows {shown}{', ...' if len(bad) > 5 else ''}")
     return np.array(vals, dtype=bool)
 
+# %% ../nbs/00_data.ipynb #b939334d
+def _scan_csv(src:Path, label_col, valid_col, valid_pct, seed)->pd.DataFrame:
+    "`scan_images` of a CSV file: its `path` column (relative to the CSV's folder), optional labels and split"
+    if src.suffix.lower() != '.csv': raise ValueError(f'data source must be a folder or a .csv file: {src}')
+    try: df = pd.read_csv(src)
+    except pd.errors.EmptyDataError: raise ValueError(f'empty CSV: {src}') from None
+    if 'path' not in df.columns: raise ValueError(f"CSV {src} has no 'path' column (columns: {list(df.columns)})")
+    if not len(df): raise ValueError(f'empty CSV (no rows): {src}')
+    paths = [str(p if Path(p).is_absolute() else src.parent/p) for p in df['path'].astype(str)]
+    labels = df[label_col].astype(str).tolist() if label_col in df.columns else [None]*len(df)
+    valid = (parse_flags(df[valid_col], f'{src}: {valid_col}') if valid_col in df.columns
+             else _random_split(len(df), valid_pct, seed))
+    df = pd.DataFrame(dict(path=paths, label=labels, is_valid=np.asarray(valid, dtype=bool)))
+    df.attrs['layout'] = (f"CSV {src.name}: {'labelled' if label_col in df.columns else 'unlabelled'}, "
+                          + (f"split by its {valid_col} column" if valid_col in df.columns else f"a seeded {valid_pct:.0%} hold-out"))
+    return df
+
 # %% ../nbs/00_data.ipynb #867d3d06
 def scan_images(source=None, # folder with train/ and val/; flat folder; CSV; `None` for Imagenette
                 label_col='label', # CSV column with labels (optional)
@@ -114,20 +131,7 @@ def scan_images(source=None, # folder with train/ and val/; flat folder; CSV; `N
     "Table of all candidate image files of `source`: columns `path`, `label` (None if unlabeled) and `is_valid`"
     src = imagenette() if source is None else Path(source).expanduser()
     if not src.exists(): raise FileNotFoundError(f'data source not found: {src}')
-    if src.is_file():
-        if src.suffix.lower() != '.csv': raise ValueError(f'data source must be a folder or a .csv file: {src}')
-        try: df = pd.read_csv(src)
-        except pd.errors.EmptyDataError: raise ValueError(f'empty CSV: {src}') from None
-        if 'path' not in df.columns: raise ValueError(f"CSV {src} has no 'path' column (columns: {list(df.columns)})")
-        if not len(df): raise ValueError(f'empty CSV (no rows): {src}')
-        paths = [str(p if Path(p).is_absolute() else src.parent/p) for p in df['path'].astype(str)]
-        labels = df[label_col].astype(str).tolist() if label_col in df.columns else [None]*len(df)
-        valid = (parse_flags(df[valid_col], f'{src}: {valid_col}') if valid_col in df.columns
-                 else _random_split(len(df), valid_pct, seed))
-        df = pd.DataFrame(dict(path=paths, label=labels, is_valid=np.asarray(valid, dtype=bool)))
-        df.attrs['layout'] = (f"CSV {src.name}: {'labelled' if label_col in df.columns else 'unlabelled'}, "
-                              + (f"split by its {valid_col} column" if valid_col in df.columns else f"a seeded {valid_pct:.0%} hold-out"))
-        return df
+    if src.is_file(): return _scan_csv(src, label_col, valid_col, valid_pct, seed)
     orig, src = src, _unwrap(src)
     train, val = _split_folder(src)
     rows = []

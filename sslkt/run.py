@@ -580,6 +580,7 @@ def _rows(run:Run)->dict:
     if 'hog' in c.eval.baselines: rows['hog_cc'] = str(run.out/'hog_cc'/'trunk.pth')
     return rows
 
+# %% ../nbs/50_run.ipynb #ebdd7cf0
 def stage_eval(run:Run, d:Path, fp:str)->dict:
     "Every model of the table by every protocol (data-parallel under a launcher): `results.json`, the probes plot, conv1 filters; the probes' feature cache is removed once `results.json` is written"
     import matplotlib.pyplot   # the caller's backend (Agg on a server, inline in a notebook)
@@ -620,6 +621,7 @@ def markdown_table(df:pd.DataFrame)->str:
     rows = [[str(i)] + [fmt(v) for v in r] for i, r in zip(df.index, df.itertuples(index=False))]
     return '\n'.join(['| ' + ' | '.join(r) + ' |' for r in [cols, ['---']*len(cols), *rows]])
 
+# %% ../nbs/50_run.ipynb #86bda499
 def results_table(out)->pd.DataFrame:
     "Rows = models, columns = protocol and layer, from `out/eval/results.json`"
     recs = pd.DataFrame(json.loads((Path(out)/'eval'/'results.json').read_text()))
@@ -627,13 +629,16 @@ def results_table(out)->pd.DataFrame:
     t = recs.pivot_table(index='model', columns='column', values='score', sort=False)
     return t[[c for c in dict.fromkeys(recs.column)]].round(3)
 
+# %% ../nbs/50_run.ipynb #41bd5beb
 starts = dict(teacher='teacher_start', cc='random', hog_cc='random')   # each trained row's own initial weights
 
+# %% ../nbs/50_run.ipynb #f22feb41
 def start_differences(t:pd.DataFrame)->pd.DataFrame:
     "Each trained row of a results table minus the row of its own start (same architecture, same seed)"
     pairs = {r: s for r, s in starts.items() if r in t.index and s in t.index}
     return pd.DataFrame({f'{r} − {s}': t.loc[r] - t.loc[s] for r, s in pairs.items()}).T.round(3)
 
+# %% ../nbs/50_run.ipynb #a47481cb
 def _plot_history(csv, title, path):
     import matplotlib.pyplot as plt
     h = pd.read_csv(csv)
@@ -645,6 +650,21 @@ def _plot_history(csv, title, path):
     with atomic_path(path) as tmp: fig.savefig(tmp, dpi=80, bbox_inches='tight', format='png')
     plt.close(fig)
 
+# %% ../nbs/50_run.ipynb #4ce9411b
+def _budget(run:Run)->dict:
+    "stage → (its settings in words, how many images it trained on): the report's budget table"
+    cfg, R = run.cfg, run.records
+    p, c, k = cfg.pretext, cfg.cc, cfg.cluster
+    return dict(pretext=(f'{p.task}, {p.arch}, {R["pretext"].get("n_perms")} permutations, {p.size} px, crop {p.crop}, tiles {p.tile}, {p.epochs} epochs; '
+                         f'permutation accuracy {R["pretext"].get("accuracy", float("nan")):.3f} (chance {R["pretext"].get("chance", float("nan")):.3f})', R['pretext'].get('n_train')),
+                features=(f'{cfg.teacher.layer} pooled {cfg.teacher.pool}, {cfg.teacher.size} px, input norm {R["features"].get("norm")}', None),
+                cluster=(f'k={k.k}, {f"PCA {k.d}" if k.d else "no PCA"}{" whitened" if k.whiten else ""} + L2; NMI {R["cluster"].get("nmi") or float("nan"):.3f}; sizes {R["cluster"].get("smallest")}…{R["cluster"].get("largest")}', R['cluster'].get('n_fit')),
+                cc=(f'{c.arch}, {c.size} px, {c.epochs} epochs; pseudo-label accuracy {R["cc"].get("accuracy", float("nan")):.3f} (chance {R["cc"].get("chance", float("nan")):.3f})', R['cc'].get('n_train')),
+                hog_features=('HOG', None), hog_cluster=(f'k={k.k} on HOG; NMI {(R.get("hog_cluster") or {}).get("nmi") or float("nan"):.3f}', (R.get('hog_cluster') or {}).get('n_fit')),
+                hog_cc=(f'{c.arch} on HOG pseudo-labels; pseudo-label accuracy {(R.get("hog_cc") or {}).get("accuracy", float("nan")):.3f}', (R.get('hog_cc') or {}).get('n_train')),
+                eval=(f'{", ".join(cfg.eval.protocols)} at {cfg.eval.size} px, probes {cfg.eval.epochs} epochs', R['eval'].get('n_train')))
+
+# %% ../nbs/50_run.ipynb #d5773aac
 def write_report(run:Run)->Path:
     "report.md (and its loss curves) in the run folder, from what the stages recorded"
     import matplotlib.pyplot   # the caller's backend (Agg on a server, inline in a notebook)
@@ -666,15 +686,7 @@ def write_report(run:Run)->Path:
                   markdown_table(pd.DataFrame({n: m.iloc[-1].drop('epoch') for n, m in moved}).T.rename_axis('stage')), '']
     lines += ['## Budget', '',
              '| stage | settings | images | wall time |', '|---|---|---|---|']
-    p, c, k = cfg.pretext, cfg.cc, cfg.cluster
-    info = dict(pretext=(f'{p.task}, {p.arch}, {R["pretext"].get("n_perms")} permutations, {p.size} px, crop {p.crop}, tiles {p.tile}, {p.epochs} epochs; '
-                         f'permutation accuracy {R["pretext"].get("accuracy", float("nan")):.3f} (chance {R["pretext"].get("chance", float("nan")):.3f})', R['pretext'].get('n_train')),
-                features=(f'{cfg.teacher.layer} pooled {cfg.teacher.pool}, {cfg.teacher.size} px, input norm {R["features"].get("norm")}', None),
-                cluster=(f'k={k.k}, {f"PCA {k.d}" if k.d else "no PCA"}{" whitened" if k.whiten else ""} + L2; NMI {R["cluster"].get("nmi") or float("nan"):.3f}; sizes {R["cluster"].get("smallest")}…{R["cluster"].get("largest")}', R['cluster'].get('n_fit')),
-                cc=(f'{c.arch}, {c.size} px, {c.epochs} epochs; pseudo-label accuracy {R["cc"].get("accuracy", float("nan")):.3f} (chance {R["cc"].get("chance", float("nan")):.3f})', R['cc'].get('n_train')),
-                hog_features=('HOG', None), hog_cluster=(f'k={k.k} on HOG; NMI {(R.get("hog_cluster") or {}).get("nmi") or float("nan"):.3f}', (R.get('hog_cluster') or {}).get('n_fit')),
-                hog_cc=(f'{c.arch} on HOG pseudo-labels; pseudo-label accuracy {(R.get("hog_cc") or {}).get("accuracy", float("nan")):.3f}', (R.get('hog_cc') or {}).get('n_train')),
-                eval=(f'{", ".join(cfg.eval.protocols)} at {cfg.eval.size} px, probes {cfg.eval.epochs} epochs', R['eval'].get('n_train')))
+    info = _budget(run)
     for name, rec in R.items():
         s, n = info.get(name, ('', None))
         lines.append(f'| {name} | {s} | {n if n is not None else ""} | {rec["seconds"]:.0f} s |')
@@ -686,7 +698,6 @@ def write_report(run:Run)->Path:
     lines += [f'![{t}]({p})' for p, t in pics if (out/p).exists()]
     with atomic_path(out/'report.md') as tmp: tmp.write_text('\n'.join(lines) + '\n')
     return out/'report.md'
-
 
 # %% ../nbs/50_run.ipynb #eec409d7
 later = {'pretext.trunk_lr': 1.0}   # settings added after run folders existed, and the value that behaves as before

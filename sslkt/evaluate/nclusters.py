@@ -51,6 +51,7 @@ def k_study(features, # a features folder (`extract_features`, `sslkt_features`)
                          gain=round(r['score'] - start, 4), seconds=round(time.time() - t0, 1)))
     return pd.DataFrame(rows)
 
+# %% ../../nbs/32_evaluate.nclusters.ipynb #fa10f39f
 def plot_k_study(df:pd.DataFrame, ax=None, title:str|None=None):
     "Probe score of the student against the number of clusters"
     import matplotlib.pyplot as plt

@@ -210,8 +210,31 @@ protocols = dict(linear=dict(epochs=10, lr=1e-3), nonlinear=dict(epochs=10, lr=1
                  knn=dict(k=20), finetune=dict(epochs=5, lr=1e-3),
                  tiles=dict(epochs=10, lr=1e-3, tiles=3))   # linear, on features averaged over the 3×3 cells (a jigsaw trunk's input)
 
+# %% ../../nbs/30_evaluate.probes.ipynb #6e8c1a5c
 def _score(metric, value): return {'metric': metric, 'score': value, metric: value}
 
+# %% ../../nbs/30_evaluate.probes.ipynb #0d51ab92
+def _finetune(trunk, imgs, size, epochs, lr, bs, seed, norm, progress, device, image_cache, **kwargs)->dict:
+    "`evaluate`'s fine-tuning: the whole network and a new head trained on the labels; its record's score and timing"
+    t0 = time.time()
+    if image_cache not in (False, None):
+        from sslkt.cache import cached_dls
+        dls = cached_dls(imgs if image_cache is True else image_cache, size, bs, labeled=True, normalize=False, device=device)
+    else: dls = imgs.dls(size=size, bs=bs, labeled=True, normalize=False, device=device, **kwargs)
+    learn = finetune_learner(trunk, dls, size, norm=norm, seed=seed, multi_label=imgs.multi_label)
+    quiet = lambda cm: cm if not progress else nullcontext()      # progress=False: no bar and no epoch lists
+    with seeded(seed), quiet(learn.no_bar()), quiet(learn.no_logging()), distrib_ctx(learn): learn.fit_one_cycle(epochs, slice(lr/10, lr))
+    h = history(learn)
+    return dict(layer='all', **_score(h.columns[-1], float(h.iloc[-1, -1])), epochs=epochs, lr=lr, seconds=round(time.time() - t0, 1))
+
+# %% ../../nbs/30_evaluate.probes.ipynb #e6a04adf
+def _check_eval(imgs:ImageSet, protocol:str):
+    "Raise a `ValueError` naming what is wrong when `imgs` cannot be evaluated by `protocol`"
+    if protocol not in protocols: raise ValueError(f'unknown protocol {protocol!r}: use one of {list(protocols)}')
+    if not imgs.labeled: raise ValueError(f'{imgs.source or "the data"}: some images have no label; {protocol} evaluation needs a labelled data set')
+    if not (imgs.items.is_valid.any() and (~imgs.items.is_valid).any()): raise ValueError('evaluation needs images in both the training and the validation split')
+
+# %% ../../nbs/30_evaluate.probes.ipynb #97795d62
 def evaluate(model, # a model spec (see `trunk_from_spec`) or a `Trunk`
              imgs:ImageSet, # labelled images: the probes train on the training split, score on the validation split
              protocol:str='linear', # linear, tiles (linear on 3×3 cells, averaged), nonlinear, knn or finetune
@@ -227,25 +250,14 @@ def evaluate(model, # a model spec (see `trunk_from_spec`) or a `Trunk`
              **kwargs, # passed to the image DataLoaders (e.g. num_workers)
             )->list:
     "Evaluate `model` on `imgs` by `protocol`: one record per layer, scored by accuracy (mAP when images have several labels)"
-    if protocol not in protocols: raise ValueError(f'unknown protocol {protocol!r}: use one of {list(protocols)}')
-    if not imgs.labeled: raise ValueError(f'{imgs.source or "the data"}: some images have no label; {protocol} evaluation needs a labelled data set')
-    if not (imgs.items.is_valid.any() and (~imgs.items.is_valid).any()): raise ValueError('evaluation needs images in both the training and the validation split')
+    _check_eval(imgs, protocol)
     trunk, p, n_classes = trunk_from_spec(model), protocols[protocol], len(imgs.classes)
     epochs, lr = epochs or p.get('epochs'), lr or p.get('lr')
     base = dict(model=str(model) if not isinstance(model, Trunk) else trunk.arch, protocol=protocol, size=size, seed=seed,
                 n_train=int((~imgs.items.is_valid).sum()), n_valid=int(imgs.items.is_valid.sum()), n_classes=n_classes)
     if protocol == 'finetune':
         if layers: raise ValueError('fine-tuning trains the whole network: it takes no --layers')
-        t0 = time.time()
-        if image_cache not in (False, None):
-            from sslkt.cache import cached_dls
-            dls = cached_dls(imgs if image_cache is True else image_cache, size, bs or 64, labeled=True, normalize=False, device=device)
-        else: dls = imgs.dls(size=size, bs=bs or 64, labeled=True, normalize=False, device=device, **kwargs)
-        learn = finetune_learner(trunk, dls, size, norm=norm, seed=seed, multi_label=imgs.multi_label)
-        quiet = lambda cm: cm if not progress else nullcontext()      # progress=False: no bar and no epoch lists
-        with seeded(seed), quiet(learn.no_bar()), quiet(learn.no_logging()), distrib_ctx(learn): learn.fit_one_cycle(epochs, slice(lr/10, lr))
-        h = history(learn)
-        return [dict(base, layer='all', **_score(h.columns[-1], float(h.iloc[-1, -1])), epochs=epochs, lr=lr, seconds=round(time.time() - t0, 1))]
+        return [dict(base, **_finetune(trunk, imgs, size, epochs, lr, bs or 64, seed, norm, progress, device, image_cache, **kwargs))]
     layers = list(layers or (['conv1', 'conv2', 'conv3', 'conv4', 'conv5'] if protocol in ('linear', 'tiles') else ['conv5']))
     from sslkt.utils import sslkt_home
     t0 = time.time()
