@@ -69,11 +69,13 @@ def _image_files(folder:Path):
         res += [Path(root)/o for o in names if not o.startswith('.') and os.path.splitext(o)[1].lower() in image_extensions]
     return sorted(res)
 
+# %% ../nbs/00_data.ipynb #3af59cee
 def _split_folder(path:Path):
     "The train and validation folders of `path`, or `(None, None)` for a flat folder"
     vals = [path/o for o in ('val', 'valid', 'validation') if (path/o).is_dir()]
     return ((path/'train') if (path/'train').is_dir() else None), (vals[0] if vals else None)
 
+# %% ../nbs/00_data.ipynb #e2a42498
 def _unwrap(src:Path)->Path:
     "The folder of class folders inside `src` when `src` holds nothing but that one folder (as many archives unpack)"
     while True:
@@ -81,11 +83,13 @@ def _unwrap(src:Path)->Path:
         if len(kids) != 1 or not kids[0].is_dir() or kids[0].name in ('train', 'val', 'valid', 'validation'): return src
         src = kids[0]
 
+# %% ../nbs/00_data.ipynb #3aa5f9e9
 def _random_split(n, valid_pct, seed):
     return np.random.default_rng(seed).random(n) < valid_pct
 
 _true, _false = {'true', 't', 'yes', 'y', '1', 'valid', 'val'}, {'false', 'f', 'no', 'n', '0', 'train'}
 
+# %% ../nbs/00_data.ipynb #00076894
 def parse_flags(col:pd.Series, name:str='is_valid')->np.ndarray:
     "Booleans from a column of booleans, 0/1 integers or floats, or words (true/false, yes/no, t/f); else an error naming the rows"
     def one(v):
