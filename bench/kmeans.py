@@ -9,8 +9,8 @@ from faiss's random start and once from a k-means++ start (`init='k-means++'` in
 Lines: one per method, then
     faiss_s=… sklearn_s=… ratio=… gap=…   (for each faiss start; gap = (faiss - sklearn) / sklearn inertia, final)
 
---paper: time one faiss iteration on synthetic 1.28 M × 256, k = 2,000 features (the paper's ImageNet step) on what
-this machine has (a GPU when faiss sees one) and extrapolate to --max_iter iterations; no scikit-learn run.
+--paper: time one faiss iteration on synthetic 1.28 M × 256, k = 2,000 features (the paper's ImageNet step) on the
+machine it runs on (a GPU when faiss sees one) and extrapolate to --max_iter iterations; no scikit-learn run.
 """
 import argparse, os, time
 import numpy as np

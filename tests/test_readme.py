@@ -1,8 +1,10 @@
-"README.md and nbs/index.ipynb (the docs home page) give the same commands and list every notebook and tutorial; long notebook cells are where the second tier runs them"
-import json, re
+"README.md is written from nbs/index.ipynb (the docs home page) by tools/build_readme.py: the same commands, every tutorial and the Benchmarks page linked, every notebook listed on the home page; long notebook cells are where the second tier runs them"
+import json, re, sys
 from pathlib import Path
 
 root = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(root/'tools'))
+import build_readme
 
 def index_text():
     nb = json.loads((root/'nbs'/'index.ipynb').read_text())
@@ -17,11 +19,30 @@ def test_quick_start_commands_match():
     assert len(cmds) == 3, cmds                       # .ci/run runs exactly these: set-up and main job, tests, second tier
     assert sh_blocks(index_text()) == cmds
 
+def test_readme_is_written_from_the_home_page():
+    "README.md is what tools/build_readme.py writes from nbs/index.ipynb: edit the notebook, then run the script"
+    assert (root/'README.md').read_text() == build_readme.readme(), 'README.md differs from nbs/index.ipynb: run tools/build_readme.py'
+
+def test_readme_links():
+    "Links made from the repository root: to notebooks and pictures in nbs/, to the docs site as they are"
+    md = '[a](00_data.ipynb) [b](images/x.svg) [c](tutorials/t.ipynb) [d](https://sslkt.github.io/sslkt/#x) [e](#here)\n```\n[f](g.ipynb)\n```\n'
+    assert build_readme.fix_links(md) == ('[a](nbs/00_data.ipynb) [b](nbs/images/x.svg) [c](nbs/tutorials/t.ipynb) '
+                                          '[d](https://sslkt.github.io/sslkt/#x) [e](#here)\n```\n[f](g.ipynb)\n```\n')
+    for target in re.findall(r'\]\((nbs/[^)#]+)', (root/'README.md').read_text()):
+        assert (root/target).exists(), target
+
 def test_every_notebook_listed_and_linked():
+    "The home page lists every notebook under its title (as the sidebar does); the README links to that list on the site"
     readme, index = (root/'README.md').read_text(), index_text()
     for nb in sorted((root/'nbs').glob('[0-9]*.ipynb')):
-        assert f'| [`{nb.stem}`](nbs/{nb.name}) |' in readme, nb.name
         assert re.search(rf'^\| \[[^\]]+\]\({re.escape(nb.name)}\) \|', index, re.M), nb.name   # the page's title, as in the sidebar
+    assert '## The notebooks' in index and '](https://sslkt.github.io/sslkt/#the-notebooks)' in readme
+
+def test_benchmarks_page():
+    "The Benchmarks page is linked from both, and is markdown only (no code runs to build it)"
+    cells = json.loads((root/'nbs'/'benchmarks.ipynb').read_text())['cells']
+    assert cells and all(c['cell_type'] == 'markdown' for c in cells)
+    assert '](nbs/benchmarks.ipynb)' in (root/'README.md').read_text() and '](benchmarks.ipynb)' in index_text()
 
 def test_tutorials_linked():
     readme, index = (root/'README.md').read_text(), index_text()
