@@ -16,7 +16,7 @@ from torch import nn
 from sslkt.models import make_trunk, Classifier
 from sslkt.pretext.models import JigsawNet
 from sslkt.utils import cpu_bf16
-from sslkt.run import _device
+from sslkt.runner import device_name
 
 def steps_per_s(model, x, y, bf16:bool, channels_last:bool, steps:int, warmup:int=2)->float:
     mf = torch.channels_last if channels_last else torch.contiguous_format
@@ -39,7 +39,7 @@ def main():
     ap.add_argument('--size', type=int, default=96); ap.add_argument('--bs', type=int, default=64)
     ap.add_argument('--steps', type=int, default=6)
     a = ap.parse_args()
-    print(f'{_device()}; native bf16: {cpu_bf16()}; torch {torch.__version__}')
+    print(f'{device_name()}; native bf16: {cpu_bf16()}; torch {torch.__version__}')
     modes = [(False, False), (True, False), (False, True), (True, True)]
     name = lambda b, c: ('bf16' if b else 'fp32') + ('+channels_last' if c else '')
     cases = []

@@ -34,7 +34,7 @@ import warnings; warnings.filterwarnings('ignore')
 from sslkt.study import study
 study('gpu', seeds=[int(s) for s in '$SEEDS'.split()], out='runs/gpu_study', data='$DATA')
 " 2>&1 | grep -v -e 'Epoch [0-9]' | tee "$OUT/study.log"
-python3 bench/teacher_layers.py --data "$DATA" runs/gpu_study/jigsawpp_s0 runs/gpu_study/jigsaw_s0 2>&1 | grep -v -i warn \
+python3 bench/teacher_layers.py --data "$DATA" 'runs/gpu_study/jigsaw++_s0' runs/gpu_study/jigsaw_s0 2>&1 | grep -v -i warn \
   | tee "$OUT/teacher_layers.txt"      # which layer of each teacher makes the best clusters (the demo clusters conv2)
 (cd runs/gpu_study && find . \( -name '*.md' -o -name '*.csv' -o -name '*.png' -o -name '*.json' \) -size -2M \
   -not -path '*/features/*' -not -name 'items.csv' -print0 | xargs -0 -r cp --parents -t "$OUT") 2>/dev/null

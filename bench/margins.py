@@ -23,7 +23,11 @@ from sslkt.transfer.cluster import Clustering, cluster_scores
 from sslkt.transfer.cc import pseudo_label_dls, cc_learner
 from sslkt.pretext.train import jigsaw_learner
 from sslkt.evaluate.probes import evaluate, finetune_learner, trunk_from_spec
-from sslkt.evaluate.nclusters import k_study
+from functools import partial
+from sslkt.config import load_config
+from sslkt.runner import Run
+from sslkt.stages import settings, features_stage
+from sslkt.study import k_study
 from sslkt.cache import ImageCache
 
 CHANCE_SE = lambda n: (0.1 * 0.9 / n) ** 0.5                      # standard error of chance accuracy, 10 classes, n images
@@ -37,7 +41,7 @@ def probes_order(seed, tmp):
     with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(10, slice(3e-4, 3e-3))
     save_trunk(learn.model[1].trunk, tmp/'sup'/'trunk.pth', task='supervised')
     def acc(model, imgs, protocol='linear'):
-        recs = evaluate(model, imgs, protocol, ['conv1', 'conv5'] if protocol != 'knn' else None, cache=tmp/'cache', size=64,
+        recs = evaluate(model, imgs, protocol, ['conv1', 'conv5'] if protocol != 'knn' else None, features_dir=tmp/'features', size=64,
                         epochs=8, num_workers=2, progress=False, seed=seed)
         return {r['layer']: r['accuracy'] for r in recs}
     rnd, sup = acc('random:alexnet', imgs), acc(tmp/'sup', imgs)
@@ -53,15 +57,16 @@ def finetune_above_chance(seed, tmp):
     "nbs/30_evaluate.probes.ipynb: fine-tuning a random AlexNet on 200 images (12 epochs, 96 px) scores above chance by 2 s.e. on 100"
     imgs = ImageSet.from_source(n_train=200, n_valid=100, seed=0, progress=False)
     ic = ImageCache(imgs, 96, 'cpu', cache=False)
-    ft = evaluate('random:alexnet', imgs, 'finetune', cache=tmp, size=96, epochs=12, lr=3e-3, progress=False, image_cache=ic, seed=seed)
+    ft = evaluate('random:alexnet', imgs, 'finetune', features_dir=tmp, size=96, epochs=12, lr=3e-3, progress=False, image_cache=ic, seed=seed)
     return [('fine-tuned accuracy', ft[0]['accuracy'], 0.1 + 2 * CHANCE_SE(100))]
 
 def k_study_above_chance(seed, tmp):
-    "nbs/32_evaluate.nclusters.ipynb: HOG students for k = 5, 20, 80 (3 epochs, 64 px), each above chance by 3 s.e. under k-NN on 200"
-    set_seed(seed)
-    imgs = ImageSet.from_source(n_train=800, n_valid=200, seed=0, progress=False)
-    extract_features('hog', imgs, tmp/'hog', size=128, progress=False, num_workers=0)
-    study = k_study(tmp/'hog', [5, 20, 80], imgs, tmp/'study', size=64, hidden=256, epochs=3, num_workers=0, seed=seed)
+    "nbs/51_study.ipynb: HOG students for k = 5, 20, 80 (3 epochs, 64 px), each above chance by 3 s.e. under k-NN on 200"
+    data = dict(n_train=800, n_valid=200)
+    cfg = load_config('smoke', dict(seed=seed, workers=0, features=dict(size=128, data=data), cc=dict(size=64, hidden=256, epochs=3), eval=dict(size=64, data=data)))
+    run = Run(tmp, cfg, log=lambda m: None)
+    run.stage('hog_features', partial(features_stage, c=cfg.features, teacher='hog'), settings(cfg, 'features', teacher='hog'))
+    study = k_study(run, tmp/'hog_features', [5, 20, 80])
     return [('smallest student score', float(study.score.min()), 0.1 + 3 * CHANCE_SE(200))]
 
 def cc_memorises(seed, tmp):
@@ -71,7 +76,7 @@ def cc_memorises(seed, tmp):
     extract_features('hog', imgs, tmp/'hog', size=128, progress=False, num_workers=0)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        cl = Clustering(10, d=64, seed=0).fit(tmp/'hog')
+        cl = Clustering(10, pca=64, seed=0).fit(tmp/'hog')
         cl.pseudo_labels(tmp/'hog', out=tmp/'hog')
     dls = pseudo_label_dls(tmp/'hog'/'pseudo_labels.csv', size=128, bs=32, num_workers=0)
     xb, yb = dls.train.one_batch()
@@ -106,7 +111,7 @@ def nmi_hog_vs_random(seed, tmp):
             for whiten in (True, False):
                 with warnings.catch_warnings():
                     warnings.simplefilter('ignore')
-                    cl = Clustering(k, d=64, whiten=whiten, nredo=3, seed=seed).fit(tmp/name)
+                    cl = Clustering(k, pca=64, whiten=whiten, nredo=3, seed=seed).fit(tmp/name)
                     ltr, rtr = cl.pseudo_labels(tmp/name)
                 rng = np.random.default_rng(seed)
                 chance = np.quantile([cluster_scores(rng.permutation(ltr.label), ltr.pseudo_label)['nmi'] for _ in range(100)], 0.99)
@@ -116,7 +121,7 @@ def nmi_hog_vs_random(seed, tmp):
 
 CHECKS = {f.__name__: (f, train, where) for f, train, where in [
     (probes_order, True, 'tests/test_evaluate.py'), (finetune_above_chance, True, 'nbs/30_evaluate.probes.ipynb'),
-    (k_study_above_chance, True, 'nbs/32_evaluate.nclusters.ipynb'), (cc_memorises, True, 'nbs/22_transfer.cc.ipynb'),
+    (k_study_above_chance, True, 'nbs/51_study.ipynb'), (cc_memorises, True, 'nbs/22_transfer.cc.ipynb'),
     (pretext_loss_falls, True, 'nbs/13_pretext.train.ipynb'), (nmi_hog_vs_random, False, 'nbs/21_transfer.cluster.ipynb')]}
 
 if __name__ == '__main__':

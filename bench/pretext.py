@@ -11,7 +11,7 @@ import argparse, os, time
 import torch
 from sslkt.data import ImageSet
 from sslkt.utils import history
-from sslkt.pretext.train import jigsaw_learner, save_pretext, EpochCheckpoint
+from sslkt.pretext.train import jigsaw_learner, save_pretext
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -24,7 +24,6 @@ def main():
     ap.add_argument('--tile', type=int, default=40); ap.add_argument('--bs', type=int, default=64)
     ap.add_argument('--n_train', type=int, default=None); ap.add_argument('--n_valid', type=int, default=None)
     ap.add_argument('--workers', type=int, default=min(12, os.cpu_count() or 1))
-    ap.add_argument('--checkpoint', action='store_true', help='save model and optimizer after every epoch')
     a = ap.parse_args()
     imgs = ImageSet.from_source(a.data, size=a.size, n_train=a.n_train, n_valid=a.n_valid)
     dls = imgs.dls(size=a.size, bs=a.bs, num_workers=a.workers)
@@ -39,7 +38,7 @@ def main():
     print(f'warm-up epoch: {t_epoch:.1f} s, {len(dls.train_ds)/t_epoch:,.0f} puzzles/s (train + val); training {n_ep} epochs')
     learn = mk()
     t0 = time.perf_counter()
-    learn.fit_one_cycle(n_ep, a.lr, cbs=EpochCheckpoint(os.path.join(a.out, 'checkpoint.pth')) if a.checkpoint else None)
+    learn.fit_one_cycle(n_ep, a.lr)
     dt = time.perf_counter() - t0
     save_pretext(learn, a.out, data=str(a.data or 'imagenette'), epochs=n_ep, device=name)
     h = history(learn)

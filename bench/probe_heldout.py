@@ -35,6 +35,6 @@ def rebn(t):
 for p in a.trunks:
     for bn in ((False, True) if a.rebn else (False,)):
         t = load_trunk(p); t = rebn(t) if bn else t.eval()
-        with tempfile.TemporaryDirectory() as cache:       # each trunk's features (hundreds of MB), gone once probed
-            r = evaluate(t, imgs, 'linear', cache=cache, size=96, epochs=10, progress=False, num_workers=0)
+        with tempfile.TemporaryDirectory() as features_dir:       # each trunk's features (hundreds of MB), gone once probed
+            r = evaluate(t, imgs, 'linear', features_dir=features_dir, size=96, epochs=10, progress=False, num_workers=0)
         print(f'{p}{" (BN on whole images)" if bn else ""}: linear conv1…conv5', ' / '.join(f'{o["score"]:.3f}' for o in r), flush=True)

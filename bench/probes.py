@@ -15,14 +15,14 @@ def main():
     ap.add_argument('--model', default='random:alexnet'); ap.add_argument('--data', default=None)
     ap.add_argument('--size', type=int, default=160); ap.add_argument('--epochs', type=int, default=10)
     ap.add_argument('--n_train', type=int, default=None); ap.add_argument('--n_valid', type=int, default=None)
-    ap.add_argument('--workers', type=int, default=2); ap.add_argument('--cache', default=None)
+    ap.add_argument('--workers', type=int, default=2); ap.add_argument('--features_dir', default=None)
     a = ap.parse_args()
     warnings.filterwarnings('ignore')
     t0 = time.time()
     imgs = ImageSet.from_source(a.data, n_train=a.n_train, n_valid=a.n_valid, progress=False)
     t_check = time.time() - t0
-    cache = Path(a.cache or tempfile.mkdtemp())
-    recs = evaluate(a.model, imgs, 'linear', cache=cache, size=a.size, epochs=a.epochs, num_workers=a.workers, progress=False)
+    features_dir = Path(a.features_dir or tempfile.mkdtemp())
+    recs = evaluate(a.model, imgs, 'linear', features_dir=features_dir, size=a.size, epochs=a.epochs, num_workers=a.workers, progress=False)
     total = time.time() - t0
     t_feat, t_heads = recs[0]['seconds_features'], sum(r['seconds'] for r in recs)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

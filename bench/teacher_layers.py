@@ -1,7 +1,7 @@
 """Which layer of a Jigsaw++ teacher to cluster: NMI of k-means on each layer of the teacher and of its start.
 
 For each run folder given (`sslkt_run`'s, with `pretext/start.pth` and `pretext/trunk.pth`), each layer conv1…conv5
-of both trunks on whole 96-px images, average-pooled to 2×2 (as `teacher.pool = 'avg2'`; conv1 3×3), is clustered as
+of both trunks on whole 96-px images, average-pooled to 2×2 (as `features.pool = 'avg2'`; conv1 3×3), is clustered as
 the demo clusters (k = 50, PCA to 128, L2, three k-means seeds), and the clusters are compared with the classes
 (NMI). The images: 2,000 Imagenette training images that are not among the demo's teacher and probe images (data
 seed 0; some may be among its pretext's 3,000 unlabelled images, and all are among those of a teacher trained on

@@ -23,8 +23,8 @@ from fastai.data.transforms import Normalize
 from fastai.vision.core import imagenet_stats
 
 # %% auto #0
-__all__ = ['workers_context', 'imagenette', 'to_rgb', 'RGBImage', 'parse_flags', 'scan_images', 'check_images', 'ImageSet',
-           'CenterResize']
+__all__ = ['imagenette_names', 'workers_context', 'imagenette', 'class_name', 'to_rgb', 'RGBImage', 'parse_flags', 'scan_images',
+           'check_images', 'ImageSet', 'CenterResize']
 
 # %% ../nbs/00_data.ipynb #c8964f94
 def imagenette(url=URLs.IMAGENETTE_160): # a fastai Imagenette URL (`URLs.IMAGENETTE_160` by default)
@@ -34,6 +34,17 @@ def imagenette(url=URLs.IMAGENETTE_160): # a fastai Imagenette URL (`URLs.IMAGEN
         raise FileNotFoundError(f"Imagenette ({url}) is not under {fastai_cfg().path('data')} and could not be downloaded "
                                 f"({getattr(e, 'reason', e)}): connect to the network, set FASTAI_HOME to a folder that "
                                 "holds it, or give your own images (--data)") from None
+
+# %% ../nbs/00_data.ipynb #18c797ec
+imagenette_names = {'n01440764': 'tench', 'n02102040': 'English springer', 'n02979186': 'cassette player',
+                    'n03000684': 'chain saw', 'n03028079': 'church', 'n03394916': 'French horn',
+                    'n03417042': 'garbage truck', 'n03425413': 'gas pump', 'n03445777': 'golf ball',
+                    'n03888257': 'parachute'}   # Imagenette's 10 classes: WordNet id -> class name
+
+# %% ../nbs/00_data.ipynb #d8bf4030
+def class_name(label)->str:
+    "The class name of `label` for display: an Imagenette WordNet id's name (`imagenette_names`), any other label unchanged"
+    return imagenette_names.get(label, label)
 
 # %% ../nbs/00_data.ipynb #1f74a1ee
 _16bit = ('I;16', 'I;16B', 'I;16L', 'I;16N')

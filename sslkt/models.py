@@ -111,7 +111,7 @@ def pretrained_trunk(arch:str, # vgg16 (VGG16-BN) or a torchvision ResNet name
     t.norm = 'imagenet'
     return t
 
-# %% ../nbs/05_models.ipynb #b07a98f6
+# %% ../nbs/05_models.ipynb #cd0a686f
 def save_trunk(trunk:Trunk, path, # file to write (atomically)
                **meta, # anything worth keeping beside the weights (task, data, epochs, accuracy...)
               ):
@@ -120,16 +120,13 @@ def save_trunk(trunk:Trunk, path, # file to write (atomically)
         torch.save(dict(arch=trunk.arch, kwargs=trunk.kwargs, norm=trunk.norm, state_dict=trunk.state_dict(), meta=meta), tmp)
     return Path(path)
 
-def _legacy_norm(meta:dict)->str|None:
-    "The normalisation of a trunk saved before trunks recorded it, from the task that trained it"
-    task = meta.get('task', '')
-    return 'imagenet' if task == 'cluster classification' else 'per_image' if task.startswith('jigsaw') else None
-
+# %% ../nbs/05_models.ipynb #0ff81f22
 def load_trunk(path, map_location='cpu', **kwargs)->Trunk:
     "A trunk saved by `save_trunk` (constructor arguments overridable by `kwargs`, e.g. `conv1_stride=4`)"
     d = torch.load(path, map_location=map_location, weights_only=False)
+    if 'norm' not in d: raise ValueError(f'{path} was written by an earlier version of sslkt: it lacks its input normalisation (norm); train or save it again')
     t = make_trunk(d['arch'], **{**d['kwargs'], **kwargs})
     t.load_state_dict(d['state_dict'])
     t.meta = d['meta']
-    t.norm = d['norm'] if 'norm' in d else _legacy_norm(t.meta)
+    t.norm = d['norm']
     return t

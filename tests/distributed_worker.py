@@ -72,8 +72,8 @@ def main(out):
     res['features'] = str(extract_features(t, imgs, Path(out)/'features', size=96, bs=8, progress=False, shard=True, num_workers=0))
     # 5. Probes under the launcher: the features sharded, every rank scoring the same probes
     from sslkt.evaluate.probes import evaluate
-    res['knn'] = evaluate('random:alexnet', imgs, 'knn', cache=Path(out)/'probe', size=96, progress=False, num_workers=0)[0]
-    res['linear'] = evaluate('random:alexnet', imgs, 'linear', ['conv1', 'conv5'], cache=Path(out)/'probe', size=96, epochs=2,
+    res['knn'] = evaluate('random:alexnet', imgs, 'knn', features_dir=Path(out)/'probe', size=96, progress=False, num_workers=0)[0]
+    res['linear'] = evaluate('random:alexnet', imgs, 'linear', ['conv1', 'conv5'], features_dir=Path(out)/'probe', size=96, epochs=2,
                              progress=False, num_workers=0)
     res['world'] = world
     torch.save(res, Path(out)/f'rank{rank}.pt')

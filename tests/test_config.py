@@ -2,13 +2,14 @@
 import math
 from dataclasses import fields
 import pytest
-from sslkt.run import Config, ConfigError, load_config, check_config, limits
+from sslkt.config import Config, ConfigError, load_config
+from sslkt.checks import check_config, limits
 
 pytestmark = pytest.mark.usefixtures('scans_once')
 
 def numeric_fields(cls=Config, prefix=''):
     "(dotted name, type) of every int or float field of the configuration, data sections included"
-    import sslkt.run as r
+    import sslkt.config as r
     for f in fields(cls):
         kinds = [t.strip() for t in str(f.type).split('|')]
         sub = next((t for t in kinds if t.endswith('Cfg')), None)
@@ -43,7 +44,7 @@ def test_all_problems_at_once():
     assert sorted(p.split(':')[0] for p in e.value.problems) == ['cc.size', 'eval.data.n_train', 'pretext.gray', 'pretext.lr']
 
 def test_sizes_too_small_for_the_network():
-    for cfg, field in [(dict(cc=dict(size=20)), 'cc.size'), (dict(eval=dict(size=20)), 'eval.size'), (dict(teacher=dict(size=8)), 'teacher.size')]:
+    for cfg, field in [(dict(cc=dict(size=20)), 'cc.size'), (dict(eval=dict(size=20)), 'eval.size'), (dict(features=dict(size=8)), 'features.size')]:
         with pytest.raises(ConfigError, match=field): check_config(load_config('smoke', cfg))
 
 def test_presets_are_valid():
@@ -58,7 +59,7 @@ def test_minimums_are_enforced():
 @pytest.mark.parametrize('cfg,starts', [
     (dict(pretext=dict(task='rotation')), "pretext.task: unknown 'rotation'"),
     (dict(pretext=dict(arch='lenet')), 'pretext.arch: unknown architecture'),
-    (dict(teacher=dict(layer='fc7')), "teacher.layer: alexnet has no layer 'fc7'"),
+    (dict(features=dict(layer='fc7')), "features.layer: alexnet has no layer 'fc7'"),
     (dict(eval=dict(layers=['conv6'])), "eval.layers: unknown ['conv6']"),
     (dict(eval=dict(protocols=['svm'])), "eval.protocols: unknown ['svm']"),
     (dict(eval=dict(baselines=['imagenet'])), "eval.baselines: unknown ['imagenet']"),
@@ -77,7 +78,7 @@ def test_unknown_field_is_named():
     (dict(pretext=dict(lr=float('nan'))), 'pretext.lr: must be a finite number, got nan'),
     (dict(cc=dict(size=0)), 'cc.size: must be at least 1, got 0'),
     (dict(eval=dict(data=dict(n_train=0))), 'eval.data.n_train: must be at least 1, got 0'),
-    (dict(cluster=dict(k=5000)), 'cluster.k: 5000 clusters need at least as many training images; teacher.data has 160'),
+    (dict(cluster=dict(k=5000)), 'cluster.k: 5000 clusters need at least as many training images; features.data has 160'),
 ])
 def test_what_a_problem_says(cfg, said):
     "The exact words of a few problems (`tests/test_run.py` checks that the console prints them as one line each)"

@@ -72,8 +72,8 @@ def test_eval_under_torchrun_equals_one_process(ranks, tmp_path):
     from sslkt.data import ImageSet
     from sslkt.evaluate.probes import evaluate
     imgs = ImageSet.from_source(n_train=40, n_valid=10, seed=0, progress=False)
-    knn = evaluate('random:alexnet', imgs, 'knn', cache=tmp_path, size=96, progress=False, num_workers=0)[0]
-    lin = evaluate('random:alexnet', imgs, 'linear', ['conv1', 'conv5'], cache=tmp_path, size=96, epochs=2, progress=False, num_workers=0)
+    knn = evaluate('random:alexnet', imgs, 'knn', features_dir=tmp_path, size=96, progress=False, num_workers=0)[0]
+    lin = evaluate('random:alexnet', imgs, 'linear', ['conv1', 'conv5'], features_dir=tmp_path, size=96, epochs=2, progress=False, num_workers=0)
     for r in ranks:
         assert r['knn']['accuracy'] == knn['accuracy']                       # k-NN: exactly
         assert [o['accuracy'] for o in r['linear']] == [o['accuracy'] for o in lin]

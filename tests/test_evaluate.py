@@ -24,7 +24,7 @@ def setup(tmp_path_factory):
 def acc(model, imgs, d, protocol='linear', layers=('conv1', 'conv5'), **kw):
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        recs = evaluate(model, imgs, protocol, list(layers) if protocol != 'knn' else None, cache=d/'cache', size=SIZE,
+        recs = evaluate(model, imgs, protocol, list(layers) if protocol != 'knn' else None, features_dir=d/'features', size=SIZE,
                         epochs=8, num_workers=2, progress=False, **kw)
     return {r['layer']: r['accuracy'] for r in recs}
 
@@ -48,6 +48,6 @@ def test_shuffled_labels_give_chance(setup):
 def test_bad_input(setup):
     imgs, d = setup
     with pytest.raises(ValueError, match='random:ARCH'): evaluate('not_a_model', imgs)
-    with pytest.raises(ValueError, match=r"its layers: \['conv1'"): evaluate('random:alexnet', imgs, layers=['fc7'], cache=d/'cache', size=SIZE)
+    with pytest.raises(ValueError, match=r"its layers: \['conv1'"): evaluate('random:alexnet', imgs, layers=['fc7'], features_dir=d/'features', size=SIZE)
     unl = ImageSet(imgs.items.assign(label=None), source='flat folder')
     with pytest.raises(ValueError, match='labelled data set'): evaluate('random:alexnet', unl, 'linear')

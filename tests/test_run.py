@@ -33,6 +33,23 @@ def test_smoke_end_to_end(smoke):
     assert 'report:' in out.splitlines()[-1]
     assert 'Warning' not in out and 'Warning' not in err             # no third-party noise on a normal run (Python warnings go to stderr)
 
+def test_a_console_stage_clusters_as_the_run(smoke, tmp_path):
+    "sslkt_cluster on a run's features with the run's [cluster] settings gives the run's centres and pseudo-labels: one implementation, one set of defaults"
+    import json, numpy as np, pandas as pd
+    from conftest import call
+    from sslkt.cli import sslkt_cluster
+    from sslkt.config import ClusterCfg, load_config
+    d, c = smoke[0], load_config('smoke').cluster
+    assert (c.whiten, c.niter, c.nredo) == (ClusterCfg.whiten, ClusterCfg.niter, ClusterCfg.nredo)    # the preset sets k and PCA only
+    r = call(sslkt_cluster, out=str(tmp_path/'cl'), features=str(d/'features'), k=c.k, pca=c.pca)   # the preset's k and PCA; every other setting the default
+    assert r.returncode == 0, r.stderr
+    np.testing.assert_allclose(np.load(tmp_path/'cl'/'centroids.npy'), np.load(d/'cluster'/'centroids.npy'), rtol=1e-5, atol=1e-6)
+    mine, run = (pd.read_csv(o/'pseudo_labels.csv') for o in (tmp_path/'cl', d/'cluster'))
+    assert mine.path.equals(run.path) and mine.pseudo_label.equals(run.pseudo_label)       # every image, the same cluster
+    np.testing.assert_allclose(mine.distance, run.distance, rtol=1e-4, atol=1e-6)
+    a, b = (json.loads((o/'clustering.json').read_text()) for o in (tmp_path/'cl', d/'cluster'))
+    assert a.pop('objective') == pytest.approx(b.pop('objective'), rel=1e-4) and a == b                 # the same settings and data seed recorded
+
 def test_rerun_redoes_nothing(smoke):
     d, _, first, _ = smoke
     made = {f: f.stat().st_mtime_ns for f in d.rglob('*') if f.is_file() and f.name not in ('report.md', 'config.json') and '.lock' not in f.name}   # the run's own record aside
@@ -128,10 +145,11 @@ def test_damaged_outputs_are_never_trusted(smoke, tmp_path):
 
 def test_a_checkpoint_of_the_last_epoch_is_the_result(tmp_path, imagenette_items, monkeypatch):
     "Stopped after the last epoch's checkpoint but before the stage's record: the rerun trains no epoch and keeps those weights"
-    monkeypatch.setattr('sslkt.run.on_terminal', lambda: False)   # epoch lines, not bars, even under `pytest -s` on a terminal
+    monkeypatch.setattr('sslkt.runner.on_terminal', lambda: False)   # epoch lines, not bars, even under `pytest -s` on a terminal
     import shutil, torch
     from fastai.callback.core import Callback
-    from sslkt.run import Run, load_config
+    from sslkt.config import load_config
+    from sslkt.runner import Run
     from sslkt.transfer.cc import pseudo_label_dls, cc_learner
     df = imagenette_items.groupby('is_valid').head(24).reset_index(drop=True).assign(pseudo_label=lambda o: o.index % 3)
     learner = lambda: cc_learner(pseudo_label_dls(df, size=64, bs=8, num_workers=0), size=64, hidden=64, seed=0)
@@ -141,12 +159,12 @@ def test_a_checkpoint_of_the_last_epoch_is_the_result(tmp_path, imagenette_items
         def after_epoch(self): shutil.copy(d/'checkpoint.pth', tmp_path/'last.pth')
     run = Run(tmp_path, load_config('smoke'), log=lines.append)
     learn = learner(); learn.add_cb(KeepCheckpoint())
-    h1 = run.fit(learn, 2, 0.01, d, 'fp')
+    run.fp = 'fp'; h1 = run.fit(learn, 2, 0.01, d)
     assert len(h1) == 2 and sum(o.lstrip().startswith('epoch ') for o in lines) == 2
     w1 = {k: v.clone() for k, v in learn.model.state_dict().items()}
     shutil.move(tmp_path/'last.pth', d/'checkpoint.pth')            # as if killed between the last checkpoint and the record
     lines.clear(); learn = learner()
-    h2 = run.fit(learn, 2, 0.01, d, 'fp')
+    h2 = run.fit(learn, 2, 0.01, d)
     assert any('all 2 epochs were done before the stop' in o for o in lines), lines
     assert not any(o.lstrip().startswith('epoch ') for o in lines), lines  # no epoch trained again
     assert h2.equals(h1) and not (d/'checkpoint.pth').exists()
@@ -158,11 +176,11 @@ def test_configuration_errors_before_any_training(tmp_path, imagenette_items):
     for p in imagenette_items.path[:30]: shutil.copy(p, flat)
     cfg = tmp_path/'bad.toml'
     cfg.write_text(f'[pretext]\narch = "lenet"\ntile = 60\nlr = -0.5\n[cc]\narch = "vgg19"\n[cluster]\nk = 5000\n'
-                   f'[eval]\nprotocols = ["svm"]\ndata = {{ source = "{flat}" }}\n[teacher]\ndata = {{ source = "{tmp_path}/missing" }}\n')
+                   f'[eval]\nprotocols = ["svm"]\ndata = {{ source = "{flat}" }}\n[features]\ndata = {{ source = "{tmp_path}/missing" }}\n')
     r, secs = run('--preset', 'smoke', '--out', tmp_path/'out', '--config', cfg)
     assert r.returncode == 2 and r.stderr.startswith('sslkt_run: invalid configuration'), r.stderr
     for s in ["pretext.arch: unknown architecture 'lenet'", "cc.arch: unknown architecture 'vgg19'", 'pretext.tile: 60',
-              'pretext.lr: must be greater than 0, got -0.5', "eval.protocols: unknown ['svm']", 'teacher.data.source', 'missing',
+              'pretext.lr: must be greater than 0, got -0.5', "eval.protocols: unknown ['svm']", 'features.data.source', 'missing',
               'eval.data.source', 'unlabelled']:
         assert s in r.stderr, (s, r.stderr)
     assert 'Traceback' not in r.stderr and not (tmp_path/'out').exists()   # nothing ran, no run folder

@@ -12,7 +12,7 @@ def run(*args, timeout=600, env=None):
 def test_debug_shows_the_stack(tmp_path, monkeypatch):
     "SSLKT_DEBUG=1: the error itself, with its stack, instead of the one line"
     from sslkt.cli import sslkt_run
-    from sslkt.run import ConfigError
+    from sslkt.config import ConfigError
     cfg = tmp_path/'bad.toml'; cfg.write_text('[cc]\nsize = 0\n')
     monkeypatch.setenv('SSLKT_DEBUG', '1')
     with pytest.raises(ConfigError, match='cc.size'): call(sslkt_run, preset='smoke', out=str(tmp_path/'out'), config=str(cfg))
@@ -43,7 +43,8 @@ def test_two_runs_on_one_folder(tmp_path):
     assert r.returncode == 2 and 'no such file' in r.stderr and 'in use' not in r.stderr, r.stderr
 
 def test_lock_is_released_and_reacquired(tmp_path):
-    from sslkt.run import run_lock, RunError
+    from sslkt.config import RunError
+    from sslkt.runner import run_lock
     with run_lock(tmp_path).acquire():
         with pytest.raises(RunError, match='in use by another run'): run_lock(tmp_path).acquire()
     with run_lock(tmp_path).acquire(): pass                          # free again after the first one ended
@@ -55,7 +56,8 @@ def test_diverged_training_stops_its_stage(tmp_path):
     from fastai.data.load import DataLoader
     from fastai.learner import Learner
     import fastai.callback.schedule  # Learner.fit_one_cycle
-    from sslkt.run import Run, RunError, load_config
+    from sslkt.config import RunError, load_config
+    from sslkt.runner import Run
     from sslkt.models import make_trunk, Classifier
     torch.manual_seed(0)
     net = Classifier(make_trunk('alexnet'), 2, 64, hidden=16)
@@ -69,7 +71,8 @@ def test_diverged_training_stops_its_stage(tmp_path):
     learn = Learner(DataLoaders(dl(), DataLoader(list(zip(xs, ys))[:16], bs=8), device='cpu'), net, loss_func=loss)
     r = Run(tmp_path, load_config('smoke'), log=lambda m: None)
     d = tmp_path/'cc'; d.mkdir()
-    with pytest.raises(RunError) as e: r.fit(learn, 3, 1e-3, d, 'fp')
+    r.fp = 'fp'
+    with pytest.raises(RunError) as e: r.fit(learn, 3, 1e-3, d)
     assert 'cc: the training loss became non-finite (NaN or inf) in epoch 2 of 3' in str(e.value), str(e.value)
     assert 'the checkpoint of epoch 1 is kept' in str(e.value)
     assert (d/'checkpoint.pth').exists() and not (d/'history.csv').exists()

@@ -29,7 +29,7 @@ __all__ = ['protocols', 'trunk_from_spec', 'probe_grid', 'LayerFeatures', 'probe
            'train_probe', 'knn_scores', 'knn_score', 'InputNorm', 'finetune_learner', 'evaluate']
 
 # %% ../../nbs/30_evaluate.probes.ipynb #1d1f707a
-def trunk_from_spec(spec:str|Trunk, # a `Trunk`; a trunk file or folder (`sslkt_pretrain`, `sslkt_cc`); 'random:ARCH'; 'pretrained:ARCH'
+def trunk_from_spec(spec:str|Trunk, # a `Trunk`; a trunk file or folder (`sslkt_pretext`, `sslkt_cc`); 'random:ARCH'; 'pretrained:ARCH'
                     seed:int=0, # seed of a random trunk's weights
                    )->Trunk:
     "The trunk to evaluate"
@@ -41,7 +41,7 @@ def trunk_from_spec(spec:str|Trunk, # a `Trunk`; a trunk file or folder (`sslkt_
     p = Path(spec)
     if p.is_dir() and (p/'trunk.pth').is_file(): p = p/'trunk.pth'
     if p.is_file(): return load_trunk(p)
-    raise ValueError(f"model {spec!r} is neither a trunk file nor known; use a trunk.pth (or the folder of sslkt_pretrain "
+    raise ValueError(f"model {spec!r} is neither a trunk file nor known; use a trunk.pth (or the folder of sslkt_pretext "
                      "or sslkt_cc that holds one), random:ARCH (alexnet, vgg16, resnet18, resnet50, ...) or pretrained:ARCH "
                      "(torchvision's ImageNet vgg16 or ResNet, weights in torch's cache)")
 
@@ -78,7 +78,7 @@ def _fingerprint(trunk:Trunk, imgs:ImageSet, **settings)->str:
     return h.hexdigest()[:16]
 
 def probe_features(trunk:Trunk, imgs:ImageSet, # the trunk and the (labelled) images
-                   cache:str|Path, # folder for the cache
+                   features_dir:str|Path, # folder of the cached features (one subfolder a fingerprint)
                    layers:list=('conv1', 'conv2', 'conv3', 'conv4', 'conv5'),
                    size:int=128, # images are resized (centre crop) to this side
                    norm:str|None='auto', # input normalisation (default: the trunk's own)
@@ -88,10 +88,10 @@ def probe_features(trunk:Trunk, imgs:ImageSet, # the trunk and the (labelled) im
                    image_cache=False, # read the images from an `ImageCache` (True: make one) held on the device
                    **kwargs, # passed to `ImageSet.dl` (e.g. num_workers)
                   )->dict:
-    "Folder of each layer's pooled features (features.npy, items.csv), computed in one pass or read from `cache`"
+    "Folder of each layer's pooled features (features.npy, items.csv), computed in one pass or read from `features_dir`"
     layers = list(layers)
     norm = trunk_norm(trunk, norm)     # an unknown layer fails in `LayerFeatures`, before any image is read
-    d = Path(cache)/_fingerprint(trunk, imgs, size=size, norm=norm, target=target, **({} if tiles == 1 else dict(tiles=tiles)),
+    d = Path(features_dir)/_fingerprint(trunk, imgs, size=size, norm=norm, target=target, **({} if tiles == 1 else dict(tiles=tiles)),
                                **({} if image_cache in (False, None) else dict(images='device')))   # resampled a little differently
     if missing := [o for o in layers if not (d/o/'meta.json').exists()]:     # computed in one pass, layer by layer cached
         lf, t0 = LayerFeatures(trunk, missing, size, norm, target, tiles), time.time()
@@ -239,7 +239,7 @@ def evaluate(model, # a model spec (see `trunk_from_spec`) or a `Trunk`
              imgs:ImageSet, # labelled images: the probes train on the training split, score on the validation split
              protocol:str='linear', # linear, tiles (linear on 3×3 cells, averaged), nonlinear, knn or finetune
              layers:list|None=None, # linear: default conv1…conv5; nonlinear and knn: conv5
-             cache:str|Path|None=None, # feature cache folder (default: $SSLKT_HOME/probe_features)
+             features_dir:str|Path|None=None, # folder of cached features (default: $SSLKT_HOME/probe_features)
              size:int=128, # image side
              epochs:int|None=None, lr:float|None=None, # training (default: `protocols`)
              bs:int|None=None, # batch size (probes 256, fine-tuning 64)
@@ -261,7 +261,7 @@ def evaluate(model, # a model spec (see `trunk_from_spec`) or a `Trunk`
     layers = list(layers or (['conv1', 'conv2', 'conv3', 'conv4', 'conv5'] if protocol in ('linear', 'tiles') else ['conv5']))
     from sslkt.utils import sslkt_home
     t0 = time.time()
-    dirs = probe_features(trunk, imgs, cache or sslkt_home()/'probe_features', layers, size, norm, tiles=p.get('tiles', 1),
+    dirs = probe_features(trunk, imgs, features_dir or sslkt_home()/'probe_features', layers, size, norm, tiles=p.get('tiles', 1),
                           progress=progress, image_cache=image_cache, **kwargs)
     t_feat, res = time.time() - t0, []
     for o in layers:

@@ -9,7 +9,7 @@ from pathlib import Path
 from fastcore.all import *
 from PIL import Image
 from ..models import Trunk
-from ..data import to_rgb
+from ..data import to_rgb, class_name
 
 # %% auto #0
 __all__ = ['filter_grid', 'show_filters', 'cluster_samples', 'show_cluster_samples', 'plot_probes']
@@ -51,7 +51,7 @@ def cluster_samples(labels:pd.DataFrame|str|Path, # pseudo_labels.csv (path, pse
 
 def show_cluster_samples(samples:pd.DataFrame, # from `cluster_samples`
                          size:int=64, title:str|None=None):
-    "One row per cluster: its images nearest to the centre (and their true label, when there is one)"
+    "One row per cluster: its images nearest to the centre (and their true label, when there is one, by `class_name`)"
     import matplotlib.pyplot as plt
     groups = list(samples.groupby('pseudo_label', sort=True))
     n = max(len(g) for _, g in groups)
@@ -63,7 +63,7 @@ def show_cluster_samples(samples:pd.DataFrame, # from `cluster_samples`
             r = g.iloc[j]
             with Image.open(r.path) as im: ax.imshow(to_rgb(im).resize((size, size)))
             if j == 0: ax.set_title(f'cluster {k}', fontsize=7, loc='left')
-            if 'label' in g and pd.notna(r.label): ax.text(0, size, str(r.label)[:10], fontsize=5, color='w', va='bottom', backgroundcolor='k')
+            if 'label' in g and pd.notna(r.label): ax.text(0, size, str(class_name(r.label))[:16], fontsize=5, color='w', va='bottom', backgroundcolor='k')
     if title: fig.suptitle(title, fontsize=9)
     return fig
 

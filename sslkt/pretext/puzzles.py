@@ -24,8 +24,9 @@ class Puzzles(NamedTuple):
     src_img:Tensor # (B, 9) batch index of the image each tile was cut from
     src_cell:Tensor # (B, 9) grid cell (0…8, row-major) each tile was cut from
 
-# %% ../../nbs/11_pretext.puzzles.ipynb #e2e1b0b3
+# %% ../../nbs/11_pretext.puzzles.ipynb #aa41df5f
 def _make_const(name, args, device, dtype):
+    "The small constant tensor `name` (`ints`, `arange`, `grid` or `luma`) of `args`, made on `device`"
     if name == 'ints': t = torch.tensor(args)
     elif name == 'arange': t = torch.arange(*args)
     elif name == 'grid': cell, = args; i = torch.arange(9); t = cell*torch.stack([i // 3, i % 3], -1).view(9, 1, 2)
@@ -33,6 +34,7 @@ def _make_const(name, args, device, dtype):
     else: raise KeyError(name)
     return t.to(device=device, dtype=dtype or t.dtype)
 
+# %% ../../nbs/11_pretext.puzzles.ipynb #5cdd32a8
 _const_cached = functools.lru_cache(maxsize=256)(_make_const)
 
 def _const(name:str, args:tuple, device, dtype=None)->Tensor:
@@ -40,6 +42,7 @@ def _const(name:str, args:tuple, device, dtype=None)->Tensor:
     if torch.compiler.is_compiling(): return _make_const(name, args, device, dtype)
     return _const_cached(name, args, torch.device(device), dtype)
 
+# %% ../../nbs/11_pretext.puzzles.ipynb #06cc4d80
 def draw_ints(spec:dict, # {name: (shape, hi)}: integers uniform in 0…hi-1, of shape `(bs, *shape)`
               bs:int, gen:torch.Generator|None=None, device=None)->dict:
     "Every random integer of a batch from one `randint` call: {name: `(bs, *shape)` tensor}, views of that one draw"
@@ -49,7 +52,9 @@ def draw_ints(spec:dict, # {name: (shape, hi)}: integers uniform in 0…hi-1, of
     r = torch.randint(0, 2**62, (bs, sum(widths)), generator=gen, device=device) % hi   # bias below hi/2⁶²
     return {k: v.view(bs, *s) for (k, (s, _)), v in zip(spec.items(), r.split(widths, 1))}
 
+# %% ../../nbs/11_pretext.puzzles.ipynb #e13d1bd8
 def _corner_spec(size:int, crop:int, tile:int, jitter:int, n_ch:int)->dict:
+    "What `draw_ints` draws for the tiles' corners: the crop's origin, each tile's place in its cell, each channel's jitter"
     cell = crop // 3
     if crop > size: raise ValueError(f'crop ({crop}) is larger than the images ({size}px)')
     if jitter < 0: raise ValueError(f'jitter must be 0 or more, got {jitter}')
@@ -58,10 +63,12 @@ def _corner_spec(size:int, crop:int, tile:int, jitter:int, n_ch:int)->dict:
                 in_cell=((9, 1, 2), cell - tile - 2*jitter + 1), # each tile inside its cell, at least `jitter` px from its sides
                 shift=((9, n_ch, 2), 2*jitter + 1))              # each channel's jitter, plus `jitter`
 
+# %% ../../nbs/11_pretext.puzzles.ipynb #57384879
 def _corners(r:dict, cell:int)->Tensor:
     "(B, 9, C, 2) corners from the draws of `_corner_spec` (the tile's +jitter and the channel's -jitter cancel)"
     return r['origin'] + r['in_cell'] + r['shift'] + _const('grid', (cell,), r['origin'].device)
 
+# %% ../../nbs/11_pretext.puzzles.ipynb #df239a1e
 def tile_corners(bs:int, size:int, crop:int, tile:int, jitter:int=0, n_ch:int=3,
                  gen:torch.Generator|None=None, device=None)->Tensor:
     "Random top-left corners (bs, 9, n_ch, 2), (row, col) per tile and channel, of the 9 tiles of `bs` images of side `size`"
@@ -81,11 +88,12 @@ def cut_tiles(x:Tensor, # (B, C, H, W) images
     windows = x.as_strided((x.numel() - (tile - 1)*(sH + sW), tile, tile), (1, sH, sW))
     return windows.index_select(0, start.flatten()).view(*corners.shape[:-1], tile, tile)
 
-# %% ../../nbs/11_pretext.puzzles.ipynb #37f89b2d
+# %% ../../nbs/11_pretext.puzzles.ipynb #6d26eed5
 def normalize_tiles(t:Tensor, eps:float=1e-10)->Tensor:
     "Each tile minus its mean, over the square root of its variance + `eps` (over C×H×W), in one `layer_norm`"
     return F.layer_norm(t, t.shape[-3:], eps=eps)
 
+# %% ../../nbs/11_pretext.puzzles.ipynb #144c7f89
 def to_gray(t:Tensor, # (B, 9, 3, tile, tile) tiles
             which:Tensor, # (B,) mask of the puzzles turned gray
            )->Tensor:
@@ -93,7 +101,7 @@ def to_gray(t:Tensor, # (B, 9, 3, tile, tile) tiles
     luma = (t * _const('luma', (), t.device, t.dtype)).sum(-3, keepdim=True)
     return torch.where(which.view(-1, *[1]*(t.ndim - 1)), luma, t)
 
-# %% ../../nbs/11_pretext.puzzles.ipynb #4fd8bea4
+# %% ../../nbs/11_pretext.puzzles.ipynb #596a7150
 def puzzle_spec(bs:int, size:int, n_perms:int, crop:int, tile:int, jitter:int, n_ch:int, gray:float, max_replace:int)->dict:
     "What `draw_ints` draws for a batch of puzzles (see `make_puzzles`)"
     spec = _corner_spec(size, crop, tile, jitter, n_ch) | dict(label=((), n_perms))
@@ -101,6 +109,7 @@ def puzzle_spec(bs:int, size:int, n_perms:int, crop:int, tile:int, jitter:int, n
     if gray: spec |= dict(gray=((), 2**24))
     return spec
 
+# %% ../../nbs/11_pretext.puzzles.ipynb #51be3b20
 def build_puzzles(x:Tensor, perms:Tensor, r:dict, crop:int, tile:int, gray:float, max_replace:int, normalize:bool)->Puzzles:
     "The puzzles of `make_puzzles` from the integers `r` drawn for them: no randomness here, so `torch.compile` can fuse it"
     B = len(x)
@@ -115,6 +124,7 @@ def build_puzzles(x:Tensor, perms:Tensor, r:dict, crop:int, tile:int, gray:float
     if normalize: tiles = normalize_tiles(tiles)
     return Puzzles(tiles, label, src_img, src_cell)
 
+# %% ../../nbs/11_pretext.puzzles.ipynb #f38163c6
 def make_puzzles(x:Tensor, # (B, 3, H, W) images in [0, 1], on any device
                  perms:Tensor, # (N, 9) permutation set, on the same device
                  crop:int=255, # side of the random square crop split into 3×3 cells

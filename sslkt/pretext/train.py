@@ -14,14 +14,14 @@ from fastai.losses import CrossEntropyLossFlat
 from fastai.metrics import accuracy
 from fastai.torch_core import rank_distrib
 from ..utils import atomic_path, mixed_precision, history, seeded, optimizer
-from ..distributed import is_main, unwrap
+from ..distributed import unwrap
 from ..models import make_trunk, save_trunk
 from .permutations import permutations
 from .puzzles import make_puzzles, build_puzzles, show_puzzles
 from .models import JigsawNet
 
 # %% auto #0
-__all__ = ['tasks', 'JigsawCallback', 'jigsaw_splitter', 'jigsaw_learner', 'EpochCheckpoint', 'save_pretext']
+__all__ = ['tasks', 'JigsawCallback', 'jigsaw_splitter', 'jigsaw_learner', 'save_pretext']
 
 # %% ../../nbs/13_pretext.train.ipynb #acf1b209
 class JigsawCallback(Callback):
@@ -60,8 +60,7 @@ class JigsawCallback(Callback):
         return show_puzzles(self.puzzles(x, self._gen(x.device, self.seed)), n)
 
 # %% ../../nbs/13_pretext.train.ipynb #999464b8
-tasks = dict(jigsaw=dict(n_perms=100, max_replace=0), jigsaw_pp=dict(n_perms=701, max_replace=2))
-tasks['jigsaw++'] = tasks['jigsaw_pp']
+tasks = {'jigsaw': dict(n_perms=100, max_replace=0), 'jigsaw++': dict(n_perms=701, max_replace=2)}
 
 # %% ../../nbs/13_pretext.train.ipynb #ed0a36b5
 def jigsaw_splitter(m:JigsawNet)->list:
@@ -94,16 +93,6 @@ def jigsaw_learner(dls, # unlabeled DataLoaders (`ImageSet.dls(labeled=False)`) 
     learn = Learner(dls, model, loss_func=CrossEntropyLossFlat(), metrics=accuracy, cbs=cb, **kwargs)
     learn.pretext = dict(task=task, arch=arch, n_perms=len(perms), crop=crop, tile=tile, jitter=jitter, gray=gray, seed=seed)
     return mixed_precision(learn, use_amp)
-
-# %% ../../nbs/13_pretext.train.ipynb #ab130e71
-class EpochCheckpoint(Callback):
-    "Save model and optimizer state to `path` after every epoch (atomically; rank 0 only)"
-    order = 60
-    def __init__(self, path): self.path = Path(path)
-    def after_epoch(self):
-        if not is_main(): return                  # under a launcher, rank 0 writes
-        with atomic_path(self.path) as tmp:
-            torch.save(dict(model=unwrap(self.learn.model).state_dict(), opt=self.learn.opt.state_dict(), epoch=self.epoch), tmp)
 
 # %% ../../nbs/13_pretext.train.ipynb #a2242801
 def save_pretext(learn:Learner, out, # output folder

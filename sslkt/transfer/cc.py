@@ -26,7 +26,7 @@ __all__ = ['pseudo_label_dls', 'cc_learner', 'save_cc']
 
 # %% ../../nbs/22_transfer.cc.ipynb #9e29ce46
 def pseudo_label_dls(labels:pd.DataFrame|str|Path, # pseudo_labels.csv (path, pseudo_label, is_valid) or its table
-                     size:int=160, # training crop side
+                     size:int=128, # training crop side (the `[cc]` default)
                      bs:int=64, # batch size
                      uniform:bool=False, # sample training images uniformly over pseudo-labels
                      min_scale:float=0.35, # smallest area of the random resized crop
@@ -56,7 +56,7 @@ def pseudo_label_dls(labels:pd.DataFrame|str|Path, # pseudo_labels.csv (path, ps
 # %% ../../nbs/22_transfer.cc.ipynb #6365e60b
 def cc_learner(dls, # DataLoaders of pseudo-labels (`pseudo_label_dls`)
                arch:str='alexnet', # target architecture (see `make_trunk`)
-               size:int=160, # input side (sizes AlexNet's fc6)
+               size:int=128, # input side (sizes AlexNet's fc6; the `[cc]` default)
                hidden:int=4096, # width of AlexNet's fc6 and fc7
                seed:int=0, # seed of the initial weights
                use_amp:bool=True, # bf16 (or fp16) autocast when the DataLoaders are on a GPU

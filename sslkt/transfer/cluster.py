@@ -101,9 +101,11 @@ def cluster_scores(labels, pseudo)->dict:
 # %% ../../nbs/21_transfer.cluster.ipynb #911dcc67
 class Clustering:
     "Preprocessing + k-means centres: fitted on one features folder, applied to any"
-    def __init__(self, k:int, d:int|None=256, whiten:bool=True, l2:bool=True, niter:int=20, nredo:int=1, seed:int=0,
+    def __init__(self, k:int, # number of clusters
+                 pca:int|None=256, # PCA to this many dimensions before k-means (None: no PCA)
+                 whiten:bool=True, l2:bool=True, niter:int=20, nredo:int=1, seed:int=0, # see `Preprocess` and `kmeans`
                  init:str='random'):
-        store_attr(); self.pre, self.centroids, self.obj = Preprocess(d, whiten, l2), None, None
+        store_attr(); self.pre, self.centroids, self.obj = Preprocess(pca, whiten, l2), None, None
         self.n_fit, self.rows = None, None
     def fit(self, features, # an array (every row is clustered) or a features folder written by `extract_features`
             gpu:bool|int|None=None, # faiss on the GPUs (see `kmeans`; default: all that faiss sees)
@@ -140,7 +142,7 @@ def save(self:Clustering, out, # output folder
     if self.pre.pca is not None:
         with atomic_path(out/'pca.faiss') as tmp: faiss.write_VectorTransform(self.pre.pca, str(tmp))
     else: (out/'pca.faiss').unlink(missing_ok=True)      # a PCA left by an earlier save must not be picked up
-    cfg = dict(k=self.k, d=self.pre.d, whiten=self.whiten, l2=self.l2, niter=self.niter, nredo=self.nredo,
+    cfg = dict(k=self.k, pca=self.pre.d, whiten=self.whiten, l2=self.l2, niter=self.niter, nredo=self.nredo,
                seed=self.seed, init=self.init, d_in=self.pre.d_in, objective=self.obj, n_fit=self.n_fit, rows=self.rows, **meta)
     with atomic_path(out/'clustering.json') as tmp: tmp.write_text(json.dumps(cfg, indent=1))
     return out
@@ -149,10 +151,11 @@ def save(self:Clustering, out, # output folder
 def load(cls:Clustering, path)->Clustering:
     "A `Clustering` saved by `save`"
     path = Path(path); cfg = json.loads((path/'clustering.json').read_text())
-    c = cls(cfg['k'], cfg['d'], cfg['whiten'], cfg['l2'], cfg['niter'], cfg['nredo'], cfg['seed'], cfg.get('init', 'random'))
+    if 'pca' not in cfg: raise ValueError(f'{path} was written by an earlier version of sslkt (its clustering.json has no pca): cluster again')
+    c = cls(cfg['k'], cfg['pca'], cfg['whiten'], cfg['l2'], cfg['niter'], cfg['nredo'], cfg['seed'], cfg['init'])
     c.centroids, c.obj, c.pre.d_in = np.load(path/'centroids.npy'), cfg['objective'], cfg['d_in']
-    c.n_fit, c.rows = cfg.get('n_fit'), cfg.get('rows')
-    if cfg['d'] is not None: c.pre.pca = faiss.read_VectorTransform(str(path/'pca.faiss'))
+    c.n_fit, c.rows = cfg['n_fit'], cfg['rows']
+    if cfg['pca'] is not None: c.pre.pca = faiss.read_VectorTransform(str(path/'pca.faiss'))
     return c
 
 # %% ../../nbs/21_transfer.cluster.ipynb #b9acb44a

@@ -79,7 +79,7 @@ def _teacher_fn(teacher):
     if callable(teacher): return teacher, None
     raise ValueError(f"teacher must be 'hog', a torch module or a function of a batch, got {type(teacher).__name__}")
 
-# %% ../../nbs/20_transfer.features.ipynb #7d8ef6ac
+# %% ../../nbs/20_transfer.features.ipynb #093aea43
 class _NpyStream:
     "Rows appended to a standard .npy file whose header (N rows) is written with the first batch"
     def __init__(self, fh, n, dtype): self.fh, self.n, self.dtype, self.rows = fh, n, np.dtype(dtype), 0
@@ -89,6 +89,7 @@ class _NpyStream:
                                                                fortran_order=False, shape=(self.n, f.shape[1])))
         self.fh.write(np.ascontiguousarray(f, dtype=self.dtype).tobytes()); self.rows += len(f)
 
+# %% ../../nbs/20_transfer.features.ipynb #19e5eaef
 def _image_cache(image_cache, imgs:ImageSet, size:int, dev)->ImageCache|None:
     "The `ImageCache` to read `imgs` from: None, a new one (True) on `dev`, or the one given, checked to hold `imgs`"
     if image_cache is False or image_cache is None: return None
@@ -98,12 +99,18 @@ def _image_cache(image_cache, imgs:ImageSet, size:int, dev)->ImageCache|None:
         raise ValueError(f'the image cache holds {len(image_cache)} images that are not the {len(imgs.items)} to extract: make it from the same ImageSet')
     return image_cache
 
+# %% ../../nbs/20_transfer.features.ipynb #cb4102fe
+def _features_dl(imgs:ImageSet, items:pd.DataFrame, size:int, bs:int, dev, cache:ImageCache|None, rows, **kwargs):
+    "Batches of `items` (every image of `imgs`, or its `rows`) in order: from the image `cache`, or decoded by a DataLoader"
+    if cache is not None: return CachedDL(cache, np.arange(len(cache)) if rows is None else rows, size=size, bs=bs, device=dev)
+    return (imgs if rows is None else ImageSet(items, source=imgs.source)).dl(size=size, bs=bs, device=dev, **kwargs)   # every image once, in order
+
+# %% ../../nbs/20_transfer.features.ipynb #10458dfa
 def _extract(fn, dev, imgs:ImageSet, out:Path, size:int, bs:int, dtype:str, progress:bool, cache:ImageCache|None=None, rows=None, **kwargs)->dict:
     "Stream `fn`'s features of every image of `imgs` (or of its `rows`) into `out` (one folder per output name); {name: folder}"
     items = imgs.items.reset_index(drop=True)
     if rows is not None: items = items.iloc[rows].reset_index(drop=True)
-    if cache is not None: dl = CachedDL(cache, np.arange(len(cache)) if rows is None else rows, size=size, bs=bs, device=dev)
-    else: dl = (imgs if rows is None else ImageSet(items, source=imgs.source)).dl(size=size, bs=bs, device=dev, **kwargs)   # every image once, in order
+    dl = _features_dl(imgs, items, size, bs, dev, cache, rows, **kwargs)
     streams, n = {}, 0
     with ExitStack() as stack, torch.no_grad():
         for xb, in (progress_bar(dl) if progress else dl):
@@ -122,24 +129,14 @@ def _extract(fn, dev, imgs:ImageSet, out:Path, size:int, bs:int, dtype:str, prog
         with atomic_path(d/'items.csv') as tmp: items[['path', 'label', 'is_valid']].to_csv(tmp, index=False)
     return paths
 
-def _result(paths:dict): return paths[None]/'features.npy' if None in paths else {k: v/'features.npy' for k, v in paths.items()}
+# %% ../../nbs/20_transfer.features.ipynb #58ff859c
+def _result(paths:dict):
+    "What `extract_features` returns for the folders `paths` of `_extract`: the features.npy, or {name: features.npy}"
+    return paths[None]/'features.npy' if None in paths else {k: v/'features.npy' for k, v in paths.items()}
 
-def extract_features(teacher, # 'hog', a torch module (e.g. `TrunkTeacher`) or a function (B,3,H,W) -> (B,D) or {name: (B,D)}
-                     imgs:ImageSet, # the images (labels are not read)
-                     out:str|Path, # folder for features.npy (N, D) and items.csv (path, is_valid[, label]); `out/name/` for each name of a dict
-                     size:int=160, # images are resized to size×size (no augmentation)
-                     bs:int=64, # batch size
-                     dtype:str='float32', # 'float32' or 'float16' on disk
-                     progress:bool=True, # show a progress bar
-                     shard:bool|tuple=False, # True: split over the ranks of a launcher (`sslkt.distributed`), rank 0 joins; (rank, world): only that slice, into out/parts/
-                     image_cache:bool|ImageCache=False, # read decoded images held on the device (`sslkt.cache`): True makes an `ImageCache` of `imgs`
-                     **kwargs, # passed to `ImageSet.dls` (e.g. num_workers)
-                    )->Path|dict:
-    "Features of every image of `imgs` from `teacher`, streamed batch by batch into `out/features.npy` (or one folder per output name)"
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    fn, dev = _teacher_fn(teacher)
-    if shard is True: shard = (torch.distributed.get_rank(), torch.distributed.get_world_size()) if is_distributed() else False
-    if shard is False: return _result(_extract(fn, dev, imgs, out, size, bs, dtype, progress, _image_cache(image_cache, imgs, size, dev), **kwargs))
+# %% ../../nbs/20_transfer.features.ipynb #e7d5b629
+def _extract_shard(fn, dev, imgs:ImageSet, out:Path, shard:tuple, size:int, bs:int, dtype:str, progress:bool, image_cache, **kwargs):
+    "`extract_features` of the slice `shard` = (rank, world) into out/parts/; under a launcher, then joined by rank 0"
     rank, world = shard
     if not 0 <= rank < world: raise ValueError(f'shard {shard}: the rank must be in 0…{world - 1}')
     items = imgs.items.reset_index(drop=True)
@@ -159,6 +156,25 @@ def extract_features(teacher, # 'hog', a torch module (e.g. `TrunkTeacher`) or a
     if not launched: return part
     barrier()
     return broadcast_object(join_features(out, world) if rank == 0 else None)   # rank 0 joins; every rank gets its paths
+
+# %% ../../nbs/20_transfer.features.ipynb #32285c3e
+def extract_features(teacher, # 'hog', a torch module (e.g. `TrunkTeacher`) or a function (B,3,H,W) -> (B,D) or {name: (B,D)}
+                     imgs:ImageSet, # the images (labels are not read)
+                     out:str|Path, # folder for features.npy (N, D) and items.csv (path, is_valid[, label]); `out/name/` for each name of a dict
+                     size:int=160, # images are resized to size×size (no augmentation)
+                     bs:int=64, # batch size
+                     dtype:str='float32', # 'float32' or 'float16' on disk
+                     progress:bool=True, # show a progress bar
+                     shard:bool|tuple=False, # True: split over the ranks of a launcher (`sslkt.distributed`), rank 0 joins; (rank, world): only that slice, into out/parts/
+                     image_cache:bool|ImageCache=False, # read decoded images held on the device (`sslkt.cache`): True makes an `ImageCache` of `imgs`
+                     **kwargs, # passed to `ImageSet.dls` (e.g. num_workers)
+                    )->Path|dict:
+    "Features of every image of `imgs` from `teacher`, streamed batch by batch into `out/features.npy` (or one folder per output name)"
+    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    fn, dev = _teacher_fn(teacher)
+    if shard is True: shard = (torch.distributed.get_rank(), torch.distributed.get_world_size()) if is_distributed() else False
+    if shard is False: return _result(_extract(fn, dev, imgs, out, size, bs, dtype, progress, _image_cache(image_cache, imgs, size, dev), **kwargs))
+    return _extract_shard(fn, dev, imgs, out, shard, size, bs, dtype, progress, image_cache, **kwargs)
 
 # %% ../../nbs/20_transfer.features.ipynb #d445f73c
 def load_features(path:str|Path)->tuple[np.ndarray, pd.DataFrame]:
