@@ -83,7 +83,7 @@ def features_settings(cfg:Config, teacher:str)->dict:
     "What decides a features stage's result: for HOG its image side, the images and their seed; for a trunk the whole `[features]` and the seeds"
     if teacher != 'hog': return settings(cfg, 'features')
     f = cfg.features
-    return dict(features=dict(size=f.size, data=asdict(f.data), **({'cache': True} if f.cache else {})), data_seed=cfg.data_seed)
+    return dict(features=dict(size=f.size, data=asdict(f.data), cache=f.cache), data_seed=cfg.data_seed)
 
 # %% ../nbs/48_stages.ipynb #0c385811
 def _cluster_pictures(df:pd.DataFrame, k:int, out:Path, seed:int, title:str):
@@ -103,8 +103,9 @@ def cluster_stage(run:Run, out:Path, c:ClusterCfg,
         warnings.simplefilter('ignore')            # small k-means on CPU runs warn about points per centre
         cl = Clustering(c.k, c.pca or None, c.whiten, niter=c.niter, nredo=c.nredo, seed=run.cfg.seed).fit(f/'cluster_data')
         cl.save(out, data_seed=run.cfg.data_seed)
-        _, rep = cl.pseudo_labels(f/'cluster_data')
-        df, _ = cl.pseudo_labels(f/('cc_data' if (f/'cc_data').exists() else 'cluster_data'), out=out)
+        other = (f/'cc_data').exists()                # CC trains on other images: pseudo-label those too
+        df, rep = cl.pseudo_labels(f/'cluster_data', out=None if other else out)
+        if other: df, _ = cl.pseudo_labels(f/'cc_data', out=out)
     _cluster_pictures(df, c.k, out, run.cfg.seed, title)
     return dict(n_fit=cl.n_fit, **{m: rep.get(m) for m in ('nmi', 'ari', 'purity')}, empty=rep['empty'], smallest=rep['smallest'], largest=rep['largest'])
 
