@@ -2,8 +2,8 @@
 # The GPU study as one command, run in the repository root:
 #   throughput of fastai's loaders vs images held on the GPU (pretext, cc, features), the puzzle maker's share of an
 #   AlexNet step (eager and torch.compile), faiss k-means at the paper's size, then the study
-#   (`sslkt.study.study('gpu')`: Jigsaw, Jigsaw++, CC from each, CC from a Jigsaw++ VGG16-BN, CC from HOG, random,
-#   supervised, k study) on all of Imagenette at 96 px, and the NMI of each Jigsaw teacher's layers (`teacher_layers.py`).
+#   (`sslkt.study.study('gpu')`: Jigsaw, Jigsaw++, a Jigsaw++ VGG16-BN, CC from each and from HOG, random,
+#   supervised, k study; linear, k-NN and fine-tuning on 10 and 50 labelled images a class) on all of Imagenette at 96 px, and the NMI of each Jigsaw teacher's layers (`teacher_layers.py`).
 # On a machine without network access, put beside the checkout: .whl/ (pip download --no-deps: fastai fastcore
 #   fastprogress python-fasthtml and their pure-Python dependencies, faiss-cpu, scikit-image if absent) and
 #   .gpudata/fastai/data/imagenette2-96 (a copy of that folder of a fastai home). The study writes to runs/gpu_study

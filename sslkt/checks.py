@@ -36,7 +36,8 @@ limits = {  # every number of a configuration: (lowest, highest, lowest excluded
     'cluster.k': (2, None, False), 'cluster.pca': (0, None, False), 'cluster.niter': (1, None, False), 'cluster.nredo': (1, None, False),
     'cc.epochs': (1, None, False), 'cc.lr': (0, None, True), 'cc.size': (1, None, False), 'cc.bs': (2, None, False),
     'cc.hidden': (1, None, False), 'cc.wd': (0, None, False), 'eval.size': (1, None, False), 'eval.epochs': (1, None, False),
-    'eval.lr': (0, None, True), 'data.n_train': (1, None, False), 'data.n_valid': (1, None, False)}
+    'eval.lr': (0, None, True), 'finetune.epochs': (1, None, False), 'finetune.lr': (0, None, True), 'finetune.bs': (2, None, False),
+    'data.n_train': (1, None, False), 'data.n_valid': (1, None, False), 'data.per_class': (1, None, False)}
 
 # %% ../nbs/46_checks.ipynb #fdb257b7
 def _range_problems(obj, where:str='')->list:
@@ -64,12 +65,15 @@ def _trunk_kw(p:PretextCfg)->dict: return dict(conv1_stride=p.conv1_stride) if p
 
 # %% ../nbs/46_checks.ipynb #668d40ff
 def _pretext_problems(cfg:Config)->list:
-    "`[pretext]`: task, architecture, optimiser, puzzle geometry (the crop in the image, a tile and its jitter in a cell)"
+    "`[pretext]`: task, architecture, optimiser, puzzle geometry (the crop in the image, a tile and its jitter in a cell), schedule, snapshots"
     p = cfg.pretext
     P = [] if p.task in tasks else [f"pretext.task: unknown {p.task!r}; use 'jigsaw' or 'jigsaw++'"]
     P += _arch_problem(p.arch, 'pretext.arch') + _opt_problem(p.opt, 'pretext.opt')
     if p.crop > p.size: P.append(f'pretext.crop: {p.crop} does not fit in images of pretext.size {p.size}')
     if p.tile + 2*p.jitter > p.crop // 3: P.append(f'pretext.tile: {p.tile} + 2 × jitter {p.jitter} does not fit in a cell of crop // 3 = {p.crop // 3} px')
+    if p.schedule not in ('one_cycle', 'warmup'): P.append(f"pretext.schedule: unknown {p.schedule!r}; use 'one_cycle' or 'warmup'")
+    if bad := [e for e in p.snapshots if isinstance(e, bool) or not isinstance(e, int) or not 1 <= e <= p.epochs]:
+        P.append(f'pretext.snapshots: {bad} are not epochs of the training (1 … pretext.epochs = {p.epochs})')
     return P
 
 # %% ../nbs/46_checks.ipynb #1c5e05d8
@@ -107,8 +111,9 @@ def _trunk_problems(cfg:Config, sections)->list:
 def _data_problems(cfg:Config, sections, scans:dict)->list:
     "Each data section of `sections`: its source scanned (into `scans`), enough images for k, labels for the evaluation"
     P = []
-    for s in sections:
-        dc = getattr(getattr(cfg, s), 'data', None)
+    sets = [(s, getattr(getattr(cfg, s), 'data', None)) for s in sections]
+    if 'eval' in sections and 'finetune' in cfg.eval.protocols: sets.append(('eval.finetune', cfg.eval.finetune.data))
+    for s, dc in sets:
         if dc is None: continue
         try:
             if dc.source not in scans: scans[dc.source] = scan_images(dc.source, seed=cfg.data_seed)
@@ -116,7 +121,7 @@ def _data_problems(cfg:Config, sections, scans:dict)->list:
         items = scans[dc.source]
         n_tr = int((~items.is_valid).sum()); n_tr = min(n_tr, dc.n_train or n_tr)
         if s == 'features' and 'cluster' in sections and cfg.cluster.k > n_tr: P.append(f'cluster.k: {cfg.cluster.k} clusters need at least as many training images; features.data has {n_tr}')
-        if s == 'eval' and items.label.isna().any(): P.append(f'eval.data.source: {dc.source or "Imagenette"} has unlabelled images; evaluation needs labels')
+        if s.startswith('eval') and items.label.isna().any(): P.append(f'{s}.data.source: {dc.source or "Imagenette"} has unlabelled images; evaluation needs labels')
     return P
 
 # %% ../nbs/46_checks.ipynb #90c3c98f

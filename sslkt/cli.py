@@ -10,7 +10,7 @@ from functools import partial
 from json import dumps
 from pathlib import Path
 from fastcore.script import call_parse, store_true
-from .config import Config, DataCfg, PretextCfg, FeaturesCfg, ClusterCfg, CCCfg, EvalCfg, ConfigError, RunError
+from .config import Config, DataCfg, PretextCfg, FeaturesCfg, ClusterCfg, CCCfg, EvalCfg, FinetuneCfg, ConfigError, RunError
 
 # %% auto #0
 __all__ = ['Stopped', 'user_errors', 'format_summary', 'sslkt_data', 'sslkt_permutations', 'sslkt_pretext', 'sslkt_features',
@@ -288,6 +288,8 @@ def sslkt_eval(model:str='random:alexnet', # trunk files or folders (sslkt_prete
                data:str=None, # labelled images (see sslkt_data); default: Imagenette 160
                n_train:int=None, # a fixed random subset of the training images
                n_valid:int=None, # and of the validation images
+               shots:int=FinetuneCfg().data.per_class, # finetune: at most this many labelled training images a class (0: every one)
+               ft_epochs:int=FinetuneCfg.epochs, # finetune: epochs
                seed:int=0, # seed of the probes (and of a random model)
                data_seed:int=0, # seed of the image subsets and of a missing train/val split
                workers:int=None, # DataLoader workers (default: fastai's)
@@ -299,7 +301,7 @@ def sslkt_eval(model:str='random:alexnet', # trunk files or folders (sslkt_prete
     rows = {''.join(ch if ch.isalnum() else '_' for ch in s).strip('_'): s for s in specs}
     if len(rows) < len(specs): raise ValueError(f'--model {model}: two models with the same name; give each once')
     c = EvalCfg(protocols=protocols.split(','), layers=layers.split(',') if layers else None, size=size, epochs=epochs, lr=lr, cache=cache,
-                baselines=[], data=DataCfg(data, n_train, n_valid))
+                baselines=[], data=DataCfg(data, n_train, n_valid), finetune=FinetuneCfg(ft_epochs, data=DataCfg(data, n_train, n_valid, shots or None)))
     cfg = Config(seed=seed, data_seed=data_seed, workers=workers, eval=c)
     given = [s for s in specs if Path(s).exists()]         # a trunk: part of the fingerprint (any other spec is checked when read)
     if not _stage('eval', partial(eval_stage, c=c, rows=rows), cfg, out, settings(cfg, 'eval', rows=rows), given, force=force): return
@@ -311,7 +313,7 @@ def sslkt_eval(model:str='random:alexnet', # trunk files or folders (sslkt_prete
 # %% ../nbs/60_cli.ipynb #f194e117
 @call_parse
 @user_errors
-def sslkt_run(preset:str='demo', # demo (2 CPU cores, ~13 min), smoke (~2 min, for tests) or imagenette (one GPU)
+def sslkt_run(preset:str='demo', # demo (2 CPU cores, ~17 min), smoke (~2 min, for tests) or imagenette (one GPU)
               config:str=None, # a TOML file whose fields override the preset's (same layout as the presets)
               data:str=None, # images for every stage whose configuration names none (default: Imagenette 160)
               out:str=None, # the run folder (default: runs/PRESET)

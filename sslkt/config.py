@@ -10,8 +10,8 @@ from importlib.resources import files
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['presets', 'DataCfg', 'PretextCfg', 'FeaturesCfg', 'ClusterCfg', 'CCCfg', 'EvalCfg', 'Config', 'ConfigError',
-           'RunError', 'merge_config', 'load_config']
+__all__ = ['presets', 'DataCfg', 'PretextCfg', 'FeaturesCfg', 'ClusterCfg', 'CCCfg', 'FinetuneCfg', 'EvalCfg', 'Config',
+           'ConfigError', 'RunError', 'merge_config', 'load_config']
 
 # %% ../nbs/45_config.ipynb #f5d28bfe
 @dataclass
@@ -20,6 +20,7 @@ class DataCfg:
     source:str|None = None # images: a folder or CSV (see `scan_images`); None: Imagenette 160
     n_train:int|None = None # a fixed random subset of the training images (all if None)
     n_valid:int|None = None # and of the validation images
+    per_class:int|None = None # then at most this many training images of each class (few-label fine-tuning)
 
 # %% ../nbs/45_config.ipynb #b14478a9
 @dataclass
@@ -35,6 +36,8 @@ class PretextCfg:
     gray:float = 0.3 # fraction of puzzles turned gray
     epochs:int = 10 # epochs of the one-cycle schedule
     lr:float = 0.01 # its peak learning rate
+    schedule:str = 'one_cycle' # 'one_cycle' over `epochs`; 'warmup': a linear warm-up over 2 epochs, then `lr` (so that the weights after N epochs do not depend on `epochs`)
+    snapshots:list = field(default_factory=list) # epochs after which the trunk is also saved, as `snapshots/epochN.pth` (for a budget curve)
     trunk_lr:float = 1.0 # the trunk's peak rate as a fraction of `lr` (the head's); below 1 keeps the trunk nearer its start
     bs:int = 64 # puzzles per batch
     fc6:int = 1024 # per-tile features
@@ -85,6 +88,14 @@ class CCCfg:
 
 # %% ../nbs/45_config.ipynb #8132f8ba
 @dataclass
+class FinetuneCfg:
+    "Fine-tuning in the evaluation, `[eval] finetune = { ... }`: each network, with a new head, trained on a few labelled images"
+    epochs:int = 30 # epochs of the one-cycle schedule; the validation images are scored once, after the last
+    lr:float = 1e-3 # the head's peak learning rate (the trunk's a tenth of it)
+    bs:int = 32 # batch size
+    data:DataCfg = field(default_factory=lambda: DataCfg(per_class=10)) # labelled images: 10 training images a class, every validation image
+
+@dataclass
 class EvalCfg:
     "The evaluation stage, `[eval]`: probes of every network of the table on labelled images"
     protocols:list = field(default_factory=lambda: ['linear', 'knn']) # linear, tiles, nonlinear, knn, finetune
@@ -94,7 +105,8 @@ class EvalCfg:
     lr:float = 1e-3 # probe learning rate
     cache:bool = False # as pretext.cache, for the probes' features and fine-tuning (one cache for every row)
     baselines:list = field(default_factory=lambda: ['random', 'teacher', 'hog']) # rows besides the student
-    data:DataCfg = field(default_factory=DataCfg) # labelled images
+    data:DataCfg = field(default_factory=DataCfg) # labelled images of the probes and k-NN
+    finetune:FinetuneCfg = field(default_factory=FinetuneCfg) # the protocol 'finetune'
 
 # %% ../nbs/45_config.ipynb #495d8dbe
 @dataclass
@@ -168,6 +180,6 @@ def load_config(preset:str|None='demo', # a preset shipped with sslkt: demo, smo
     cfg = _build(Config, d, 'config', problems)
     if problems: raise ConfigError(problems)
     if data is not None:
-        for c in (cfg.pretext, cfg.features, cfg.eval, cfg.cc):
+        for c in (cfg.pretext, cfg.features, cfg.eval, cfg.eval.finetune, cfg.cc):
             if c.data is not None and c.data.source is None: c.data.source = data
     return cfg

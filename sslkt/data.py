@@ -235,6 +235,7 @@ def from_source(cls:ImageSet, source=None, # see `scan_images`; `None` for Image
                 check:bool=True, # decode every image first and skip unreadable ones
                 n_train:int|None=None, # keep a fixed random subset of this many training images (all if None)
                 n_valid:int|None=None, # and of this many validation images (all if None)
+                per_class:int|None=None, # then at most this many training images of each class (few-label fine-tuning)
                 seed:int=0, # seed of the subset and of a missing train/val split
                 progress:bool|None=None, # progress bar while checking (default: for over 2,000 images)
                 label_delim:str|None=None, # several labels per image, separated by this (a CSV's label column)
@@ -243,7 +244,7 @@ def from_source(cls:ImageSet, source=None, # see `scan_images`; `None` for Image
     "Scan `source`, take a subset if asked, and (by default) check every image of it"
     items = scan_images(source, seed=seed, **kwargs)
     res = cls(items, None, source, label_delim, items.attrs.get('layout'))
-    if n_train is not None or n_valid is not None: res = res.subset(n_train, n_valid, seed)
+    if (n_train, n_valid, per_class) != (None, None, None): res = res.subset(n_train, n_valid, seed, per_class)
     if not check: return res
     return cls(*check_images(res.items, size=size, progress=progress), source=source, label_delim=label_delim, layout=res.layout)
 
@@ -252,11 +253,16 @@ def from_source(cls:ImageSet, source=None, # see `scan_images`; `None` for Image
 def subset(self:ImageSet, n_train:int|None=None, # train images to keep (all if None)
            n_valid:int|None=None, # validation images to keep (all if None)
            seed:int=0, # the subset is fixed by this seed
+           per_class:int|None=None, # then at most this many training images of each class
           )->ImageSet:
-    "A fixed random subset, drawn separately from each split"
+    "A fixed random subset, drawn separately from each split (and from each class of the training split with `per_class`)"
     def take(df, n): return df if n is None or n >= len(df) else df.sample(n, random_state=seed)
     df = self.items
-    items = pd.concat([take(df[~df.is_valid], n_train), take(df[df.is_valid], n_valid)]).reset_index(drop=True)
+    train = take(df[~df.is_valid], n_train)
+    if per_class is not None:
+        if not self.labeled or self.multi_label: raise ValueError(f'{self.source or "the data"}: per_class needs one label per image')
+        train = pd.concat([take(g, per_class) for _, g in train.groupby('label', sort=True)]).sort_index()
+    items = pd.concat([train, take(df[df.is_valid], n_valid)]).reset_index(drop=True)
     return ImageSet(items, self.skipped, self.source, self.label_delim, self.layout)
 
 # %% ../nbs/00_data.ipynb #3762b82c

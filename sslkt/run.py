@@ -17,7 +17,7 @@ from .runner import Run, locked
 from .stages import settings, features_settings, pretext_stage, features_stage, cluster_stage, cc_stage, eval_stage
 
 # %% auto #0
-__all__ = ['starts', 'markdown_table', 'results_table', 'start_differences', 'write_report', 'run_all']
+__all__ = ['starts', 'markdown_table', 'column', 'results_table', 'start_differences', 'write_report', 'run_all']
 
 # %% ../nbs/50_run.ipynb #a25bda15
 def markdown_table(df:pd.DataFrame)->str:
@@ -28,10 +28,15 @@ def markdown_table(df:pd.DataFrame)->str:
     return '\n'.join(['| ' + ' | '.join(r) + ' |' for r in [cols, ['---']*len(cols), *rows]])
 
 # %% ../nbs/50_run.ipynb #474a89c2
+def column(r:dict)->str:
+    "The results table's column of an evaluation record: protocol and layer; for fine-tuning, its labelled images a class"
+    if r['protocol'] == 'finetune': return f"finetune {r['per_class']}/class" if r.get('per_class') else 'finetune'
+    return f"{r['protocol']} {r['layer']}"
+
 def results_table(out)->pd.DataFrame:
     "Rows = models, columns = protocol and layer, from `out/eval/results.json`"
-    recs = pd.DataFrame(json.loads((Path(out)/'eval'/'results.json').read_text()))
-    recs['column'] = recs.protocol + ' ' + recs.layer
+    rs = json.loads((Path(out)/'eval'/'results.json').read_text())
+    recs = pd.DataFrame(rs).assign(column=[column(r) for r in rs])
     t = recs.pivot_table(index='model', columns='column', values='score', sort=False)
     return t[[c for c in dict.fromkeys(recs.column)]].round(3)
 
@@ -57,6 +62,13 @@ def _rows(cfg:Config, out:Path)->dict:
     return rows
 
 # %% ../nbs/50_run.ipynb #3439b51f
+def _finetune_words(cfg:Config, rec:dict)->str:
+    "The fine-tuning protocol in words (empty without it)"
+    f = cfg.eval.finetune
+    if 'finetune' not in cfg.eval.protocols: return ''
+    return (f'; fine-tuning {f.epochs} epochs on {rec.get("finetune_train")} labelled images'
+            f'{f" ({f.data.per_class} a class)" if f.data.per_class else ""}, scored on {rec.get("finetune_valid")} validation images')
+
 def _budget(run:Run)->dict:
     "stage → (its settings in words, how many images it trained on): the report's budget table"
     cfg, R = run.cfg, run.records
@@ -68,7 +80,7 @@ def _budget(run:Run)->dict:
                 cc=(f'{c.arch}, {c.size} px, {c.epochs} epochs; pseudo-label accuracy {R["cc"].get("accuracy", float("nan")):.3f} (chance {R["cc"].get("chance", float("nan")):.3f})', R['cc'].get('n_train')),
                 hog_features=('HOG', None), hog_cluster=(f'k={k.k} on HOG; NMI {(R.get("hog_cluster") or {}).get("nmi") or float("nan"):.3f}', (R.get('hog_cluster') or {}).get('n_fit')),
                 hog_cc=(f'{c.arch} on HOG pseudo-labels; pseudo-label accuracy {(R.get("hog_cc") or {}).get("accuracy", float("nan")):.3f}', (R.get('hog_cc') or {}).get('n_train')),
-                eval=(f'{", ".join(cfg.eval.protocols)} at {cfg.eval.size} px, probes {cfg.eval.epochs} epochs', R['eval'].get('n_train')))
+                eval=(f'{", ".join(cfg.eval.protocols)} at {cfg.eval.size} px, probes {cfg.eval.epochs} epochs' + _finetune_words(cfg, R['eval']), R['eval'].get('n_train')))
 
 # %% ../nbs/50_run.ipynb #a66b1a4a
 def write_report(run:Run)->Path:
@@ -79,7 +91,7 @@ def write_report(run:Run)->Path:
     lines = [f'# sslkt run: {cfg.name}', '',
              f'Preset `{cfg.name}`, seed {cfg.seed}, data seed {cfg.data_seed}; {R["eval"]["device"]}. '
              f'Scores on the {R["eval"]["n_valid"]} validation images of the evaluation data '
-             f'(probes trained on its {R["eval"]["n_train"]} training images); accuracy, chance {1/R["eval"]["n_classes"]:.3f}.', '',
+             f'(probes trained on its {R["eval"]["n_train"]} training images){_finetune_words(cfg, R["eval"])}; accuracy, chance {1/R["eval"]["n_classes"]:.3f}.', '',
              markdown_table(t), '',
              'Rows: `random` the untrained target network, the start of both students (same architecture and seed); '
              '`teacher_start` the pretext trunk\'s initial weights; `teacher` the pretext trunk trained; `cc` the target '

@@ -21,7 +21,7 @@ from .config import Config, DataCfg, RunError
 
 # %% auto #0
 __all__ = ['fingerprint', 'rng_state', 'set_rng_state', 'RunCheckpoint', 'run_lock', 'locked', 'outputs', 'damaged', 'Run',
-           'device_name', 'one_stage']
+           'device_name', 'WarmUp', 'Snapshots', 'one_stage']
 
 # %% ../nbs/47_runner.ipynb #e599f318
 def fingerprint(obj)->str:
@@ -220,12 +220,33 @@ def device_name()->str:
 @patch
 def imgs(self:Run, dc:DataCfg|None, size:int|None=None):
     "The checked `ImageSet` of a data section (decoded once per run)"
-    key = (dc.source, dc.n_train, dc.n_valid)
+    key = (dc.source, dc.n_train, dc.n_valid, dc.per_class)
     if key not in self._imgs:
-        s = self._imgs[key] = ImageSet.from_source(dc.source, n_train=dc.n_train, n_valid=dc.n_valid, seed=self.cfg.data_seed, progress=on_terminal())
+        s = self._imgs[key] = ImageSet.from_source(dc.source, n_train=dc.n_train, n_valid=dc.n_valid, per_class=dc.per_class, seed=self.cfg.data_seed, progress=on_terminal())
         n_val = int(s.items.is_valid.sum())
         self.log(f'  data {dc.source or "Imagenette 160"}: {s.layout}; {len(s) - n_val} train / {n_val} val images, {len(s.classes)} classes')
     return self._imgs[key]
+
+# %% ../nbs/47_runner.ipynb #d6160000
+class WarmUp(Callback):
+    "The learning rate (of each parameter group) rises linearly over the first `epochs` epochs from 4% of the one `fit` was given, then stays there"
+    order = 55
+    def __init__(self, epochs:int=2): self.warm = epochs
+    def before_fit(self): self.peak = [h['lr'] for h in self.opt.hypers]
+    def before_batch(self):
+        if not self.training: return
+        f = max(0.04, min(1., (self.epoch + self.iter / self.n_iter) / self.warm)) if self.warm else 1.
+        for h, lr in zip(self.opt.hypers, self.peak): h['lr'] = lr * f
+
+# %% ../nbs/47_runner.ipynb #c65693ff
+class Snapshots(Callback):
+    "After each epoch of `epochs` (counted from 1), save the trunk as `folder/epochN.pth` (rank 0; not the epochs a resumed training skips)"
+    order = 59         # before the epoch checkpoint: a snapshot exists for every epoch a checkpoint says is done
+    def __init__(self, epochs, folder, start:int=0): self.epochs, self.folder, self.start = set(epochs), Path(folder), start
+    def after_epoch(self):
+        e = self.epoch + 1
+        if self.epoch < self.start or e not in self.epochs or not is_main(): return
+        save_trunk(unwrap(self.learn.model).trunk, self.folder/f'epoch{e}.pth', **getattr(self.learn, 'pretext', {}), epoch=e)
 
 # %% ../nbs/47_runner.ipynb #336ef205
 @patch
@@ -245,20 +266,25 @@ def _resume(self:Run, learn, ck:Path, fp:str, epochs:int)->tuple:
 
 # %% ../nbs/47_runner.ipynb #48508992
 @patch
-def fit(self:Run, learn, epochs:int, lr, d:Path)->pd.DataFrame:
-    "fit_one_cycle (data-parallel under a launcher) with an epoch checkpoint in `d`, resumed when one of the same fingerprint is there; the history"
+def fit(self:Run, learn, epochs:int, lr, d:Path,
+        schedule:str='one_cycle', # 'one_cycle', or 'warmup' (`WarmUp`)
+        snapshots=(), # epochs after which the trunk is also saved in `d/snapshots` (`Snapshots`)
+       )->pd.DataFrame:
+    "Train (data-parallel under a launcher) with an epoch checkpoint in `d`, resumed when one of the same fingerprint is there; the history"
     ck, trunk, fp = d/'checkpoint.pth', unwrap(learn.model).trunk, self.fp
     if is_main() and not (d/'start.pth').exists(): save_trunk(trunk, d/'start.pth', note='the initial weights')
     barrier()
     w0 = {k: v for k, v in load_trunk(d/'start.pth').state_dict().items() if v.dim() == 4}   # (building it draws random numbers)
     start, rows, moved = self._resume(learn, ck, fp, epochs)
-    cbs = [WeightMovement(w0, moved, skip=start), RunCheckpoint(ck, fp, rows, start), TerminateOnNaNCallback(), Watchdog(self.cfg.stall, d.name)]
+    cbs = [WeightMovement(w0, moved, skip=start), RunCheckpoint(ck, fp, rows, start), TerminateOnNaNCallback(), *([Snapshots(snapshots, d/'snapshots', start)] if snapshots else []),
+           *([WarmUp()] if schedule == 'warmup' else []), Watchdog(self.cfg.stall, d.name)]
     learn.add_cbs(cbs)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter('ignore', UserWarning)   # fastai's warning on skipped epochs
             with console_progress(learn, epochs, log=lambda s: self.log('  ' + s), tty=on_terminal(), start=start), distrib_ctx(learn):    # data-parallel under a launcher
-                learn.fit_one_cycle(epochs, lr, start_epoch=start)
+                if schedule == 'warmup': learn.fit(epochs, lr, start_epoch=start)
+                else: learn.fit_one_cycle(epochs, lr, start_epoch=start)
     except KeyboardInterrupt as e:                       # Ctrl-C or SIGTERM: say where
         e.where = f'{d.name}, epoch {getattr(learn, "epoch", start) + 1} of {epochs}'; raise
     finally: cbs[-1].stop(); learn.remove_cbs(cbs)

@@ -50,7 +50,7 @@ def save_curves(csv, title:str, path):
 
 # %% ../nbs/48_stages.ipynb #e0e7c7d6
 def pretext_stage(run:Run, out:Path, c:PretextCfg)->dict:
-    "Jigsaw / Jigsaw++ on the images of `c.data`: `trunk.pth` (and `start.pth`, `history.csv`, the curves)"
+    "Jigsaw / Jigsaw++ on the images of `c.data`: `trunk.pth` (and `start.pth`, `history.csv`, the curves, `snapshots/`)"
     imgs = run.imgs(c.data)
     dls = cached_dls(imgs, c.size, c.bs) if c.cache else imgs.dls(size=c.size, bs=c.bs, **run.dl_kw)
     split = {} if c.trunk_lr == 1 else dict(splitter=jigsaw_splitter)      # one parameter group unless the trunk has its own rate
@@ -58,12 +58,12 @@ def pretext_stage(run:Run, out:Path, c:PretextCfg)->dict:
                            seed=run.cfg.seed, compile_puzzles=c.compile_puzzles, opt_func=optimizer(c.opt), wd=c.wd, **split)
     run.log(f'  {c.task}, {c.arch}: {len(learn.dls.train_ds)} train / {len(learn.dls.valid_ds)} val images at {c.size} px, '
             f'{learn.pretext["n_perms"]} permutations, tiles {c.tile}, on {learn.dls.device}')
-    h = run.fit(learn, c.epochs, c.lr if c.trunk_lr == 1 else slice(c.lr * c.trunk_lr, c.lr), out)
+    h = run.fit(learn, c.epochs, c.lr if c.trunk_lr == 1 else slice(c.lr * c.trunk_lr, c.lr), out, c.schedule, c.snapshots)
     if is_main():
         save_trunk(learn.model.trunk, out/'trunk.pth', **learn.pretext, final=h.iloc[-1].to_dict())
         save_curves(out/'history.csv', f'pretext: {c.task}, {c.arch}', out/'curves.png')
     return dict(n_train=len(learn.dls.train_ds), n_valid=len(learn.dls.valid_ds), n_perms=learn.pretext['n_perms'],
-                accuracy=float(h.accuracy.iloc[-1]), chance=1 / learn.pretext['n_perms'])
+                accuracy=float(h.accuracy.iloc[-1]), chance=1 / learn.pretext['n_perms'], puzzles_per_epoch=len(learn.dls.train) * c.bs)
 
 # %% ../nbs/48_stages.ipynb #fb551274
 def features_stage(run:Run, out:Path, c:FeaturesCfg,
@@ -146,17 +146,22 @@ def eval_stage(run:Run, out:Path, c:EvalCfg,
                rows:dict, # the table's rows: name → a trunk file, a folder holding `trunk.pth`, or 'random:ARCH'
               )->dict:
     "Every model of `rows` by every protocol (data-parallel under a launcher): `results.json`, pictures; the probes' feature cache is removed once it is written"
-    imgs, recs, trunks = run.imgs(c.data), [], {}
-    ic = ImageCache(imgs, c.size) if c.cache else False
+    f, recs, trunks = c.finetune, [], {}
+    imgs = dict(probe=run.imgs(c.data), finetune=run.imgs(f.data) if 'finetune' in c.protocols else None)
+    ics = {k: ImageCache(v, c.size) if c.cache and v is not None else False for k, v in imgs.items()}   # one image cache for every row
     for row, spec in rows.items():
         trunks[row] = trunk = trunk_from_spec(str(spec), run.cfg.seed)
         for proto in c.protocols:
-            for r in evaluate(trunk, imgs, proto, c.layers if proto in ('linear', 'tiles') else None, out/'features', c.size, c.epochs, c.lr,
-                              seed=run.cfg.seed, progress=on_terminal(), image_cache=ic, **({} if c.cache else run.dl_kw)):
-                recs.append(dict(r, model=row, spec=str(spec)))
+            k = 'finetune' if proto == 'finetune' else 'probe'
+            kw = dict(epochs=f.epochs, lr=f.lr, bs=f.bs) if k == 'finetune' else dict(epochs=c.epochs, lr=c.lr)
+            for r in evaluate(trunk, imgs[k], proto, c.layers if proto in ('linear', 'tiles') else None, out/'features', c.size, **kw,
+                              seed=run.cfg.seed, progress=on_terminal(), image_cache=ics[k], **({} if c.cache else run.dl_kw)):
+                recs.append(dict(r, model=row, spec=str(spec), **(dict(per_class=f.data.per_class) if k == 'finetune' else {})))
             run.log(f"  {row:8s} {proto:9s} " + ' '.join(f"{r['layer']}={r['score']:.3f}" for r in recs if r['model'] == row and r['protocol'] == proto))
     if not is_main(): return {}
     with atomic_path(out/'results.json') as tmp: tmp.write_text(json.dumps(recs, indent=1))
     shutil.rmtree(out/'features', ignore_errors=True)   # the probes' per-layer features (about 2.7 GB at demo scale): kept while the stage may resume
     _eval_pictures(recs, c, trunks, out)
-    return dict(n_train=len(imgs.items) - int(imgs.items.is_valid.sum()), n_valid=int(imgs.items.is_valid.sum()), n_classes=len(imgs.classes))
+    n = lambda s, v: int(s.items.is_valid.sum()) if v else len(s) - int(s.items.is_valid.sum())
+    return dict(n_train=n(imgs['probe'], False), n_valid=n(imgs['probe'], True), n_classes=len(imgs['probe'].classes),
+                **({} if imgs['finetune'] is None else dict(finetune_train=n(imgs['finetune'], False), finetune_valid=n(imgs['finetune'], True))))

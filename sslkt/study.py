@@ -4,7 +4,7 @@
 
 # %% ../nbs/51_study.ipynb #fffc6f0a
 from __future__ import annotations
-import json, time
+import json, time, warnings
 from dataclasses import asdict, replace
 from functools import partial
 from pathlib import Path
@@ -13,19 +13,21 @@ import pandas as pd
 from .utils import atomic_path
 from .config import load_config, merge_config
 from .runner import Run, locked
-from .stages import settings, cluster_stage, cc_stage, labels_stage, eval_stage
-from .run import run_all, markdown_table
+from .checks import check_config
+from .stages import save_fig, settings, pretext_stage, features_stage, cluster_stage, cc_stage, labels_stage, eval_stage
+from .run import run_all, markdown_table, column, _rows
 
 # %% auto #0
-__all__ = ['scales', 'teachers', 'row_order', 'paired', 'mean_std_table', 'paired_differences', 'supervised_row', 'k_study',
-           'plot_k_study', 'study']
+__all__ = ['scales', 'teachers', 'row_order', 'paired', 'claims', 'budget_config', 'mean_std_table', 'paired_differences',
+           'supervised_row', 'few_label', 'k_study', 'plot_k_study', 'budget_curve', 'budget_differences',
+           'plot_budget_curve', 'budget_study', 'study']
 
 # %% ../nbs/51_study.ipynb #64f2e1f6
 scales = dict(
-    smoke=dict(preset='smoke', runs=['jigsaw', 'jigsaw++', 'deep'], n_perms=(10, 10), deep='resnet18', ks=[3, 5], supervised_epochs=2,
+    smoke=dict(preset='smoke', runs=['jigsaw', 'jigsaw++', 'deep'], n_perms=(10, 10), deep='resnet18', ks=[3, 5], supervised_epochs=2, shots=[6],
                config=dict(pretext=dict(epochs=1), cc=dict(epochs=1), eval=dict(epochs=2, layers=['conv1', 'conv5']))),
-    cpu=dict(preset='demo', runs=['demo'], n_perms=(100, 100), deep='resnet18', ks=None, supervised_epochs=10, config={}),
-    gpu=dict(preset='imagenette', runs=['jigsaw', 'jigsaw++', 'deep'], n_perms=(100, 701), deep='vgg16', ks=[50, 200, 1000], supervised_epochs=30,
+    cpu=dict(preset='demo', runs=['demo', 'deep'], n_perms=(100, 100), deep='resnet18', ks=None, supervised_epochs=10, shots=[], config={}),
+    gpu=dict(preset='imagenette', runs=['jigsaw', 'jigsaw++', 'deep'], n_perms=(100, 701), deep='vgg16', ks=[50, 200, 1000], supervised_epochs=30, shots=[50],
              config=dict(pretext=dict(size=96, crop=90, tile=26, epochs=60, bs=256), features=dict(size=96),
                          cc=dict(size=96, epochs=30), eval=dict(size=96, epochs=15))),
 )
@@ -38,14 +40,18 @@ teachers = {  # run name: (its config on top of the scale's, {row of its results
                  {'random': 'random', 'teacher_start': 'Jigsaw AlexNet (start)', 'teacher': 'Jigsaw AlexNet', 'cc': 'CC ← Jigsaw AlexNet', 'hog_cc': 'CC ← HOG'}),
     'jigsaw++': (lambda s: dict(pretext=dict(task='jigsaw++', n_perms=s['n_perms'][1]), eval=dict(baselines=['teacher'])),
                  {'teacher_start': 'Jigsaw++ AlexNet (start)', 'teacher': 'Jigsaw++ AlexNet', 'cc': 'CC ← Jigsaw++ AlexNet'}),
-    'deep':     (lambda s: dict(pretext=dict(task='jigsaw++', n_perms=s['n_perms'][1], arch=s['deep']), eval=dict(baselines=[])),
-                 {'cc': 'CC ← Jigsaw++ {deep}'}),
+    'deep':     (lambda s: dict(pretext=dict(task='jigsaw++', n_perms=s['n_perms'][1], arch=s['deep']), eval=dict(baselines=['teacher'])),
+                 {'teacher_start': 'Jigsaw++ {deep} (start)', 'teacher': 'Jigsaw++ {deep}', 'cc': 'CC ← Jigsaw++ {deep}'}),
 }
 row_order = ['random', 'supervised', 'Jigsaw AlexNet (start)', 'Jigsaw AlexNet', 'Jigsaw++ AlexNet (start)', 'Jigsaw++ AlexNet',
-             'CC ← Jigsaw AlexNet', 'CC ← Jigsaw++ AlexNet', 'CC ← Jigsaw++ {deep}', 'CC ← HOG']
+             'Jigsaw++ {deep} (start)', 'Jigsaw++ {deep}', 'CC ← Jigsaw AlexNet', 'CC ← Jigsaw++ AlexNet', 'CC ← Jigsaw++ {deep}', 'CC ← HOG']
 # each trained row and its own start (same architecture, same seed): the study reports their differences seed by seed
-paired = {'Jigsaw AlexNet': 'Jigsaw AlexNet (start)', 'Jigsaw++ AlexNet': 'Jigsaw++ AlexNet (start)', 'CC ← Jigsaw AlexNet': 'random',
-          'CC ← Jigsaw++ AlexNet': 'random', 'CC ← Jigsaw++ {deep}': 'random', 'CC ← HOG': 'random'}
+paired = {'Jigsaw AlexNet': 'Jigsaw AlexNet (start)', 'Jigsaw++ AlexNet': 'Jigsaw++ AlexNet (start)', 'Jigsaw++ {deep}': 'Jigsaw++ {deep} (start)',
+          'CC ← Jigsaw AlexNet': 'random', 'CC ← Jigsaw++ AlexNet': 'random', 'CC ← Jigsaw++ {deep}': 'random', 'CC ← HOG': 'random'}
+# the paper's orderings, each a difference of two rows in the same seed: a student and its teacher, the deeper teacher's
+# student and the AlexNet teacher's, Jigsaw++ and Jigsaw
+claims = {'CC ← Jigsaw++ AlexNet': 'Jigsaw++ AlexNet', 'CC ← Jigsaw AlexNet': 'Jigsaw AlexNet',
+          'CC ← Jigsaw++ {deep}': 'CC ← Jigsaw++ AlexNet', 'Jigsaw++ AlexNet': 'Jigsaw AlexNet'}
 
 # %% ../nbs/51_study.ipynb #d4c002fa
 def mean_std_table(per_seed:pd.DataFrame)->pd.DataFrame:
@@ -76,6 +82,18 @@ def supervised_row(run:Run, epochs:int)->list:
     run.stage('eval', partial(eval_stage, c=cfg.eval, rows=dict(supervised=o/'supervised'/'trunk.pth')), settings(cfg, 'eval'), ['supervised'], parallel=True)
     return json.loads((o/'eval'/'results.json').read_text())
 
+# %% ../nbs/51_study.ipynb #d0807d52
+def few_label(run:Run, per_class:int, # labelled training images a class
+              rows:dict, # the rows to fine-tune: name → a trunk file or 'random:ARCH'
+             )->list:
+    "Fine-tuning of every row of `rows` on `per_class` labelled images a class: the records of the stage `finetune{per_class}`"
+    cfg, f = run.cfg, run.cfg.eval.finetune
+    e = replace(cfg.eval, protocols=['finetune'], finetune=replace(f, data=replace(f.data, per_class=per_class)))
+    name = f'finetune{per_class}'
+    run.stage(name, partial(eval_stage, c=e, rows=rows), settings(cfg, 'eval') | dict(eval=asdict(e), rows={k: str(v) for k, v in rows.items()}),
+              [p for p in map(Path, map(str, rows.values())) if p.exists()], parallel=True)
+    return json.loads((run.out/name/'results.json').read_text())
+
 # %% ../nbs/51_study.ipynb #3fc0327c
 def k_study(run:Run, features:Path, # a features stage's folder (a run's `features`) of the teacher
             ks:list, # the numbers of clusters to compare
@@ -105,15 +123,83 @@ def plot_k_study(df:pd.DataFrame, ax=None, title:str|None=None):
     ax.legend(fontsize=7); ax.set_title(title or 'number of clusters')
     return ax.figure
 
+# %% ../nbs/51_study.ipynb #c239e80c
+def budget_curve(run:Run)->pd.DataFrame:
+    "Pretext with snapshots, then each snapshot's features → clusters → student and the probes of both; a long table (epoch, puzzles, row, column, score)"
+    cfg, o = run.cfg, run.out
+    run.stage('pretext', partial(pretext_stage, c=cfg.pretext), settings(cfg, 'pretext'), parallel=True)
+    run.stage('eval', partial(eval_stage, c=cfg.eval, rows=dict(random=f'random:{cfg.cc.arch}', teacher_start=o/'pretext'/'start.pth')),
+              settings(cfg, 'eval'), ['pretext'], parallel=True)
+    recs = [dict(r, epoch=0) for r in json.loads((o/'eval'/'results.json').read_text())]
+    for e in cfg.pretext.snapshots:
+        p, snap = f'e{e}_', o/'pretext'/'snapshots'/f'epoch{e}.pth'
+        run.stage(p + 'features', partial(features_stage, c=cfg.features, teacher=snap), settings(cfg, 'features') | dict(snapshot=e), ['pretext'], parallel=True)
+        run.stage(p + 'cluster', partial(cluster_stage, c=cfg.cluster, features=o/(p + 'features'), title=f'teacher after {e} epochs'),
+                  settings(cfg, 'cluster'), [p + 'features'])
+        run.stage(p + 'cc', partial(cc_stage, c=cfg.cc, labels=o/(p + 'cluster')/'pseudo_labels.csv', title=f'cluster classification ← epoch {e}'),
+                  settings(cfg, 'cc'), [p + 'cluster'], parallel=True)
+        run.stage(p + 'eval', partial(eval_stage, c=cfg.eval, rows=dict(teacher=snap, cc=o/(p + 'cc')/'trunk.pth')),
+                  settings(cfg, 'eval') | dict(snapshot=e), ['pretext', p + 'cc'], parallel=True)
+        recs += [dict(r, epoch=e) for r in json.loads((o/(p + 'eval')/'results.json').read_text())]
+    per_epoch = run.records['pretext']['puzzles_per_epoch']
+    return pd.DataFrame([dict(epoch=r['epoch'], puzzles=r['epoch'] * per_epoch, row=r['model'], column=column(r), score=r['score']) for r in recs])
+
+# %% ../nbs/51_study.ipynb #9a5cc6d7
+def budget_differences(df:pd.DataFrame)->pd.DataFrame:
+    "From `budget_curve`'s table: at each snapshot, the teacher minus its start and the student minus random (epoch, puzzles, row, column, score)"
+    start = df[df.epoch == 0].set_index(['row', 'column']).score
+    out = [dict(epoch=r.epoch, puzzles=r.puzzles, row=name, column=r.column, score=round(r.score - start[(base, r.column)], 4))
+           for r in df[df.epoch > 0].itertuples() for name, base in [{'teacher': ('teacher − its start', 'teacher_start'),
+                                                                       'cc': ('student − random', 'random')}[r.row]]]
+    return pd.DataFrame(out)
+
+def plot_budget_curve(diffs:pd.DataFrame, noise:float=0.03, title:str='pretext budget'):
+    "Teacher − its start and student − random against puzzles seen, one line per column, the noise band shaded"
+    rows = list(dict.fromkeys(diffs.row))
+    fig, axs = plt.subplots(1, len(rows), figsize=(4.6 * len(rows), 3.2), sharey=True, squeeze=False)
+    for ax, row in zip(axs[0], rows):
+        d = diffs[diffs.row == row]
+        for col, g in d.groupby('column', sort=False): ax.plot(g.puzzles, g.score, marker='o', ms=3, label=col)
+        ax.axhspan(-noise, noise, color='gray', alpha=0.15); ax.axhline(0, c='gray', lw=0.8)
+        ax.set_xscale('log'); ax.set_xlabel('puzzles seen'); ax.set_title(row, fontsize=9)
+    axs[0][0].set_ylabel('accuracy difference'); axs[0][-1].legend(fontsize=6, loc='best')
+    fig.suptitle(title, fontsize=10)
+    return fig
+
+# %% ../nbs/51_study.ipynb #32e6e7d6
+budget_config = dict(      # the demo's recipe, on every training image, 60 epochs (8× the demo's puzzles) with 4 snapshots
+    pretext=dict(schedule='warmup', epochs=60, snapshots=[8, 15, 30, 60], data=dict(n_train=None)),
+    eval=dict(protocols=['linear', 'knn', 'finetune']))
+
+def budget_study(out:str|Path='runs/budget', seed:int=0,
+                 config:dict|None=None, # overrides of `budget_config` (e.g. fewer epochs and snapshots)
+                 data:str|None=None, log=print)->pd.DataFrame:
+    "The budget curve of the demo's teacher (`budget_config`): `budget.csv`, `budget_differences.csv`, `budget.md`, `budget.png` in `out`"
+    cfg = load_config('demo', merge_config(merge_config(budget_config, config or {}), dict(seed=seed)), data)
+    check_config(cfg)
+    run = Run(out, cfg, log=log)
+    with locked(run.out): df = budget_curve(run)
+    d, o = budget_differences(df), run.out
+    for name, t in (('budget.csv', df), ('budget_differences.csv', d)):
+        with atomic_path(o/name) as tmp: t.to_csv(tmp, index=False)
+    table = d.pivot_table(index=['row', 'epoch', 'puzzles'], columns='column', values='score', sort=False)
+    with atomic_path(o/'budget.md') as tmp: tmp.write_text(markdown_table(table.reset_index(level=[1, 2])) + '\n')
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        save_fig(plot_budget_curve(d, title=f'pretext budget, seed {seed}'), o/'budget.png', dpi=90)
+    return table
+
 # %% ../nbs/51_study.ipynb #ef52a6af
 def _teacher_rows(s:dict, name:str, seed:int, base:dict, data, out:Path, log)->list:
-    "One teacher's run (`run_all`) at scale `s` for `seed`: its results as the study's rows"
+    "One teacher's run (`run_all`) at scale `s` for `seed`, and its fine-tuning on the scale's other numbers of labels: the study's rows"
     cfg_fn, rows = teachers[name]
     log(f'== {name}, seed {seed}')
     d = out/f'{name}_s{seed}'
-    run_all(s['preset'], merge_config(merge_config(base, cfg_fn(s)), dict(seed=seed)), data, out=d, log=lambda m: log('  ' + m))
-    return [dict(r, row=rows[r['model']].format(deep=s['deep']), seed=seed, run=str(d))
-            for r in json.loads((d/'eval'/'results.json').read_text()) if r['model'] in rows]
+    run = run_all(s['preset'], merge_config(merge_config(base, cfg_fn(s)), dict(seed=seed)), data, out=d, log=lambda m: log('  ' + m))
+    recs = json.loads((d/'eval'/'results.json').read_text())
+    with locked(d):
+        for n in s['shots']: recs += few_label(run, n, {r: p for r, p in _rows(run.cfg, d).items() if r in rows})
+    return [dict(r, row=rows[r['model']].format(deep=s['deep']), seed=seed, run=str(d)) for r in recs if r['model'] in rows]
 
 # %% ../nbs/51_study.ipynb #11c45600
 def _side_run(out:Path, s:dict, config:dict, data, log)->Run:
@@ -122,7 +208,7 @@ def _side_run(out:Path, s:dict, config:dict, data, log)->Run:
 
 # %% ../nbs/51_study.ipynb #1470fdd6
 def _write_study(out:Path, scale:str, seeds, s:dict, per_seed:pd.DataFrame, ks, t0:float)->pd.DataFrame:
-    "study.csv, differences.csv and study.md: mean ± std per row, each trained row against its start, the k table"
+    "study.csv, differences.csv and study.md: mean ± std per row, each trained row against its start, the paper's orderings, the k table"
     with atomic_path(out/'study.csv') as tmp: per_seed.to_csv(tmp, index=False)
     table = mean_std_table(per_seed).reindex([r for r in (o.format(deep=s['deep']) for o in row_order) if r in set(per_seed.row)])
     diffs = paired_differences(per_seed, {r.format(deep=s['deep']): o for r, o in paired.items()})
@@ -133,6 +219,9 @@ def _write_study(out:Path, scale:str, seeds, s:dict, per_seed:pd.DataFrame, ks, 
     if len(diffs): lines += ['', '## Against their own start', '', 'Each trained network minus its initial weights (same architecture, '
                              'same seed), seed by seed, then mean ± std:', '',
                              markdown_table(mean_std_table(diffs).reindex(list(dict.fromkeys(diffs.row))).rename_axis('difference'))]
+    cl = paired_differences(per_seed, {r.format(deep=s['deep']): o.format(deep=s['deep']) for r, o in claims.items()})
+    if len(cl): lines += ['', "## The paper's orderings", '', 'Each difference of two rows in the same seed, then mean ± std:', '',
+                          markdown_table(mean_std_table(cl).reindex(list(dict.fromkeys(cl.row))).rename_axis('difference'))]
     if ks is not None: lines += ['', '## Number of clusters (Jigsaw++ AlexNet teacher)', '', markdown_table(ks.set_index('k'))]
     with atomic_path(out/'study.md') as tmp: tmp.write_text('\n'.join(lines) + '\n')
     return table
@@ -152,9 +241,11 @@ def study(scale:str='cpu', # 'smoke', 'cpu' or 'gpu' (see `scales`)
         for name in s['runs']: recs += _teacher_rows(s, name, seed, base, data, out, log)
         log(f'== supervised, seed {seed}')
         sup = _side_run(out/f'supervised_s{seed}', s, merge_config(base, dict(seed=seed)), data, log)
-        with locked(sup.out): recs += [dict(r, row='supervised', seed=seed, run=str(sup.out)) for r in supervised_row(sup, s['supervised_epochs'])]
+        with locked(sup.out):
+            sr = supervised_row(sup, s['supervised_epochs']) + [r for n in s['shots'] for r in few_label(sup, n, dict(supervised=sup.out/'supervised'/'trunk.pth'))]
+        recs += [dict(r, row='supervised', seed=seed, run=str(sup.out)) for r in sr]
     per_seed = pd.DataFrame(recs)
-    per_seed['column'] = per_seed.protocol + ' ' + per_seed.layer
+    per_seed['column'] = [column(r) for r in recs]
     if k_study and s['ks'] and 'jigsaw++' in s['runs']:
         log('== k study on the Jigsaw++ AlexNet teacher')
         kr = _side_run(out/'k_study', s, merge_config(merge_config(base, teachers['jigsaw++'][0](s)), dict(seed=seeds[0])), data, log)

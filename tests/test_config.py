@@ -52,7 +52,7 @@ def test_presets_are_valid():
 
 def test_minimums_are_enforced():
     "Counts that must be at least 1 (epochs, batch sizes, k) refuse 0, each naming its field"
-    for name in ('pretext.epochs', 'cc.epochs', 'pretext.bs', 'cc.bs', 'cluster.k', 'eval.epochs'):
+    for name in ('pretext.epochs', 'cc.epochs', 'pretext.bs', 'cc.bs', 'cluster.k', 'eval.epochs', 'eval.finetune.epochs', 'eval.finetune.data.per_class'):
         with pytest.raises(ConfigError) as e: check_config(load_config('smoke', nested(name, 0)))
         assert [p for p in e.value.problems if p.startswith(f'{name}:')], (name, e.value.problems)
 

@@ -14,19 +14,21 @@ from fastcore.all import *
 from fastai.data.load import DataLoader
 from fastai.data.core import DataLoaders
 from fastai.learner import Learner
+from fastai.callback.core import Callback, CancelValidException
 import fastai.callback.schedule  # Learner.fit_one_cycle
 from fastai.losses import CrossEntropyLossFlat, BCEWithLogitsLossFlat
 from fastai.metrics import accuracy, AccumMetric
-from fastai.torch_core import params
+from fastai.torch_core import params, num_distrib
 from ..data import ImageSet
 from ..models import Trunk, make_trunk, load_trunk, pretrained_trunk, Classifier
 from ..utils import atomic_path, seeded, mixed_precision, history
 from ..transfer.features import extract_features, load_features, normalize_images, trunk_norm
 from ..distributed import distrib_ctx, is_main, barrier
+from ..config import FinetuneCfg
 
 # %% auto #0
 __all__ = ['protocols', 'trunk_from_spec', 'probe_grid', 'LayerFeatures', 'probe_features', 'array_dl', 'probe_head', 'mean_ap',
-           'train_probe', 'knn_scores', 'knn_score', 'InputNorm', 'finetune_learner', 'evaluate']
+           'train_probe', 'knn_scores', 'knn_score', 'InputNorm', 'ScoreAtEnd', 'finetune_learner', 'evaluate']
 
 # %% ../../nbs/30_evaluate.probes.ipynb #1d1f707a
 def trunk_from_spec(spec:str|Trunk, # a `Trunk`; a trunk file or folder (`sslkt_pretext`, `sslkt_cc`); 'random:ARCH'; 'pretrained:ARCH'
@@ -189,6 +191,12 @@ class InputNorm(nn.Module):
     def __init__(self, how:str|None): super().__init__(); self.how = how
     def forward(self, x): return normalize_images(x, self.how)
 
+class ScoreAtEnd(Callback):
+    "Validation after the last epoch only (the history's earlier rows have no validation scores)"
+    order = -10
+    def before_validate(self):
+        if self.epoch < self.n_epoch - 1: raise CancelValidException
+
 def finetune_learner(trunk:Trunk, dls, # labelled, unnormalised DataLoaders (`ImageSet.dls(labeled=True, normalize=False)`)
                      size:int=128, # input side (sizes AlexNet's fc6)
                      hidden:int=4096, # width of AlexNet's fc6 and fc7
@@ -207,7 +215,7 @@ def finetune_learner(trunk:Trunk, dls, # labelled, unnormalised DataLoaders (`Im
 
 # %% ../../nbs/30_evaluate.probes.ipynb #2dcb7cb9
 protocols = dict(linear=dict(epochs=10, lr=1e-3), nonlinear=dict(epochs=10, lr=1e-3, hidden=2048),
-                 knn=dict(k=20), finetune=dict(epochs=5, lr=1e-3),
+                 knn=dict(k=20), finetune=dict(epochs=FinetuneCfg.epochs, lr=FinetuneCfg.lr, bs=FinetuneCfg.bs),
                  tiles=dict(epochs=10, lr=1e-3, tiles=3))   # linear, on features averaged over the 3×3 cells (a jigsaw trunk's input)
 
 # %% ../../nbs/30_evaluate.probes.ipynb #6e8c1a5c
@@ -217,15 +225,16 @@ def _score(metric, value): return {'metric': metric, 'score': value, metric: val
 def _finetune(trunk, imgs, size, epochs, lr, bs, seed, norm, progress, device, image_cache, **kwargs)->dict:
     "`evaluate`'s fine-tuning: the whole network and a new head trained on the labels; its record's score and timing"
     t0 = time.time()
+    bs = max(2, min(bs, int((~imgs.items.is_valid).sum()) // max(1, num_distrib())))   # few images (per rank): one batch of them all, not none
     if image_cache not in (False, None):
         from sslkt.cache import cached_dls
         dls = cached_dls(imgs if image_cache is True else image_cache, size, bs, labeled=True, normalize=False, device=device)
     else: dls = imgs.dls(size=size, bs=bs, labeled=True, normalize=False, device=device, **kwargs)
-    learn = finetune_learner(trunk, dls, size, norm=norm, seed=seed, multi_label=imgs.multi_label)
+    learn = finetune_learner(trunk, dls, size, norm=norm, seed=seed, multi_label=imgs.multi_label, cbs=ScoreAtEnd())
     quiet = lambda cm: cm if not progress else nullcontext()      # progress=False: no bar and no epoch lists
     with seeded(seed), quiet(learn.no_bar()), quiet(learn.no_logging()), distrib_ctx(learn): learn.fit_one_cycle(epochs, slice(lr/10, lr))
     h = history(learn)
-    return dict(layer='all', **_score(h.columns[-1], float(h.iloc[-1, -1])), epochs=epochs, lr=lr, seconds=round(time.time() - t0, 1))
+    return dict(layer='all', **_score(h.columns[-1], float(h.iloc[-1, -1])), epochs=epochs, lr=lr, bs=bs, seconds=round(time.time() - t0, 1))
 
 # %% ../../nbs/30_evaluate.probes.ipynb #e6a04adf
 def _check_eval(imgs:ImageSet, protocol:str):
@@ -242,7 +251,7 @@ def evaluate(model, # a model spec (see `trunk_from_spec`) or a `Trunk`
              features_dir:str|Path|None=None, # folder of cached features (default: $SSLKT_HOME/probe_features)
              size:int=128, # image side
              epochs:int|None=None, lr:float|None=None, # training (default: `protocols`)
-             bs:int|None=None, # batch size (probes 256, fine-tuning 64)
+             bs:int|None=None, # batch size (probes 256, fine-tuning `protocols`)
              seed:int=0, # seed of the probe's (or new head's) weights and of the order of batches
              norm:str|None='auto', # the trunk's input normalisation (default: its own)
              progress:bool=True, device=None,
@@ -257,7 +266,7 @@ def evaluate(model, # a model spec (see `trunk_from_spec`) or a `Trunk`
                 n_train=int((~imgs.items.is_valid).sum()), n_valid=int(imgs.items.is_valid.sum()), n_classes=n_classes)
     if protocol == 'finetune':
         if layers: raise ValueError('fine-tuning trains the whole network: it takes no --layers')
-        return [dict(base, **_finetune(trunk, imgs, size, epochs, lr, bs or 64, seed, norm, progress, device, image_cache, **kwargs))]
+        return [dict(base, **_finetune(trunk, imgs, size, epochs, lr, bs or p['bs'], seed, norm, progress, device, image_cache, **kwargs))]
     layers = list(layers or (['conv1', 'conv2', 'conv3', 'conv4', 'conv5'] if protocol in ('linear', 'tiles') else ['conv5']))
     from sslkt.utils import sslkt_home
     t0 = time.time()
