@@ -57,7 +57,7 @@ def finetune_above_chance(seed, tmp):
     "nbs/30_evaluate.probes.ipynb: fine-tuning a random AlexNet on 200 images (12 epochs, 96 px) scores above chance by 2 s.e. on 100"
     imgs = ImageSet.from_source(n_train=200, n_valid=100, seed=0, progress=False)
     ic = ImageCache(imgs, 96, 'cpu', cache=False)
-    ft = evaluate('random:alexnet', imgs, 'finetune', features_dir=tmp, size=96, epochs=12, lr=3e-3, progress=False, image_cache=ic, seed=seed)
+    ft = evaluate('random:alexnet', imgs, 'finetune', features_dir=tmp, size=96, epochs=12, lr=3e-3, bs=64, progress=False, image_cache=ic, seed=seed)
     return [('fine-tuned accuracy', ft[0]['accuracy'], 0.1 + 2 * CHANCE_SE(100))]
 
 def k_study_above_chance(seed, tmp):

@@ -115,6 +115,7 @@ def _data_problems(cfg:Config, sections, scans:dict)->list:
     if 'eval' in sections and 'finetune' in cfg.eval.protocols: sets.append(('eval.finetune', cfg.eval.finetune.data))
     for s, dc in sets:
         if dc is None: continue
+        if dc.per_class is not None and not s.startswith('eval'): P.append(f'{s}.data.per_class: only the evaluation picks images by their labels (eval.data, eval.finetune.data)')
         try:
             if dc.source not in scans: scans[dc.source] = scan_images(dc.source, seed=cfg.data_seed)
         except (FileNotFoundError, ValueError) as e: P.append(f'{s}.data.source: {e}'); continue

@@ -5,7 +5,7 @@
 # %% ../nbs/45_config.ipynb #a025267a
 from __future__ import annotations
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from importlib.resources import files
 from pathlib import Path
 
@@ -143,7 +143,9 @@ def _build(cls, d:dict, where:str, problems:list):
         if k not in fs: problems.append(f'{where}.{k}: unknown field; fields of {where}: {", ".join(fs)}'); continue
         f = fs[k]; kinds = [t.strip() for t in str(f.type).split('|')]
         sub = next((t for t in kinds if t.endswith('Cfg')), None)
-        if sub and isinstance(v, dict): kw[k] = _build(globals()[sub], v, f'{where}.{k}', problems); continue
+        if sub and isinstance(v, dict):         # on top of the field's own default (e.g. `[eval] finetune`'s 10 images a class)
+            d0 = f.default_factory() if f.default_factory is not MISSING else None
+            kw[k] = _build(globals()[sub], {**(asdict(d0) if d0 is not None else {}), **v}, f'{where}.{k}', problems); continue
         ok = tuple(t for o in kinds for t in _types.get(o, ()))
         if not isinstance(v, ok) or (isinstance(v, bool) and bool not in ok):
             problems.append(f'{where}.{k}: expected {" or ".join(kinds)}, got {v!r}'); continue
@@ -182,4 +184,6 @@ def load_config(preset:str|None='demo', # a preset shipped with sslkt: demo, smo
     if data is not None:
         for c in (cfg.pretext, cfg.features, cfg.eval, cfg.eval.finetune, cfg.cc):
             if c.data is not None and c.data.source is None: c.data.source = data
+    f = cfg.eval.finetune.data
+    if f.source is None: f.source = cfg.eval.data.source       # fine-tuning reads the evaluation's images unless told otherwise
     return cfg

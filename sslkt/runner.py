@@ -264,6 +264,12 @@ def _resume(self:Run, learn, ck:Path, fp:str, epochs:int)->tuple:
              f'  all {epochs} epochs were done before the stop: their last checkpoint is the result ({ck})')
     return start, s['history'], s.get('movement', [])
 
+# %% ../nbs/47_runner.ipynb #a807e6e5
+def _start_fp(p:Path)->str|None:
+    "The stage fingerprint recorded in an initial-weights file, or None (missing, unreadable, or written without one)"
+    try: return torch.load(p, map_location='cpu', weights_only=False)['meta'].get('fingerprint')
+    except Exception: return None
+
 # %% ../nbs/47_runner.ipynb #48508992
 @patch
 def fit(self:Run, learn, epochs:int, lr, d:Path,
@@ -272,7 +278,7 @@ def fit(self:Run, learn, epochs:int, lr, d:Path,
        )->pd.DataFrame:
     "Train (data-parallel under a launcher) with an epoch checkpoint in `d`, resumed when one of the same fingerprint is there; the history"
     ck, trunk, fp = d/'checkpoint.pth', unwrap(learn.model).trunk, self.fp
-    if is_main() and not (d/'start.pth').exists(): save_trunk(trunk, d/'start.pth', note='the initial weights')
+    if is_main() and _start_fp(d/'start.pth') != fp: save_trunk(trunk, d/'start.pth', note='the initial weights', fingerprint=fp)   # not an earlier run's
     barrier()
     w0 = {k: v for k, v in load_trunk(d/'start.pth').state_dict().items() if v.dim() == 4}   # (building it draws random numbers)
     start, rows, moved = self._resume(learn, ck, fp, epochs)

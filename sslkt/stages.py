@@ -147,7 +147,8 @@ def eval_stage(run:Run, out:Path, c:EvalCfg,
               )->dict:
     "Every model of `rows` by every protocol (data-parallel under a launcher): `results.json`, pictures; the probes' feature cache is removed once it is written"
     f, recs, trunks = c.finetune, [], {}
-    imgs = dict(probe=run.imgs(c.data), finetune=run.imgs(f.data) if 'finetune' in c.protocols else None)
+    used = {'finetune' if p == 'finetune' else 'probe' for p in c.protocols}      # the images of the protocols run, each set decoded once
+    imgs = {k: run.imgs(f.data if k == 'finetune' else c.data) if k in used else None for k in ('probe', 'finetune')}
     ics = {k: ImageCache(v, c.size) if c.cache and v is not None else False for k, v in imgs.items()}   # one image cache for every row
     for row, spec in rows.items():
         trunks[row] = trunk = trunk_from_spec(str(spec), run.cfg.seed)
@@ -163,5 +164,6 @@ def eval_stage(run:Run, out:Path, c:EvalCfg,
     shutil.rmtree(out/'features', ignore_errors=True)   # the probes' per-layer features (about 2.7 GB at demo scale): kept while the stage may resume
     _eval_pictures(recs, c, trunks, out)
     n = lambda s, v: int(s.items.is_valid.sum()) if v else len(s) - int(s.items.is_valid.sum())
-    return dict(n_train=n(imgs['probe'], False), n_valid=n(imgs['probe'], True), n_classes=len(imgs['probe'].classes),
+    main = imgs['probe'] if imgs['probe'] is not None else imgs['finetune']
+    return dict(n_train=n(main, False), n_valid=n(main, True), n_classes=len(main.classes),
                 **({} if imgs['finetune'] is None else dict(finetune_train=n(imgs['finetune'], False), finetune_valid=n(imgs['finetune'], True))))

@@ -13,6 +13,7 @@ import pandas as pd
 from .utils import atomic_path
 from .config import load_config, merge_config
 from .runner import Run, locked
+from .distributed import init_distributed
 from .checks import check_config
 from .stages import save_fig, settings, pretext_stage, features_stage, cluster_stage, cc_stage, labels_stage, eval_stage
 from .run import run_all, markdown_table, column, _rows
@@ -129,17 +130,17 @@ def budget_curve(run:Run)->pd.DataFrame:
     cfg, o = run.cfg, run.out
     run.stage('pretext', partial(pretext_stage, c=cfg.pretext), settings(cfg, 'pretext'), parallel=True)
     run.stage('eval', partial(eval_stage, c=cfg.eval, rows=dict(random=f'random:{cfg.cc.arch}', teacher_start=o/'pretext'/'start.pth')),
-              settings(cfg, 'eval'), ['pretext'], parallel=True)
+              settings(cfg, 'eval'), [o/'pretext'/'start.pth'], parallel=True)     # the files read, not the stage: a retrained teacher keeps them
     recs = [dict(r, epoch=0) for r in json.loads((o/'eval'/'results.json').read_text())]
     for e in cfg.pretext.snapshots:
         p, snap = f'e{e}_', o/'pretext'/'snapshots'/f'epoch{e}.pth'
-        run.stage(p + 'features', partial(features_stage, c=cfg.features, teacher=snap), settings(cfg, 'features') | dict(snapshot=e), ['pretext'], parallel=True)
+        run.stage(p + 'features', partial(features_stage, c=cfg.features, teacher=snap), settings(cfg, 'features') | dict(snapshot=e), [snap], parallel=True)
         run.stage(p + 'cluster', partial(cluster_stage, c=cfg.cluster, features=o/(p + 'features'), title=f'teacher after {e} epochs'),
                   settings(cfg, 'cluster'), [p + 'features'])
         run.stage(p + 'cc', partial(cc_stage, c=cfg.cc, labels=o/(p + 'cluster')/'pseudo_labels.csv', title=f'cluster classification ← epoch {e}'),
                   settings(cfg, 'cc'), [p + 'cluster'], parallel=True)
         run.stage(p + 'eval', partial(eval_stage, c=cfg.eval, rows=dict(teacher=snap, cc=o/(p + 'cc')/'trunk.pth')),
-                  settings(cfg, 'eval') | dict(snapshot=e), ['pretext', p + 'cc'], parallel=True)
+                  settings(cfg, 'eval') | dict(snapshot=e), [snap, p + 'cc'], parallel=True)
         recs += [dict(r, epoch=e) for r in json.loads((o/(p + 'eval')/'results.json').read_text())]
     per_epoch = run.records['pretext']['puzzles_per_epoch']
     return pd.DataFrame([dict(epoch=r['epoch'], puzzles=r['epoch'] * per_epoch, row=r['model'], column=column(r), score=r['score']) for r in recs])
@@ -175,6 +176,7 @@ def budget_study(out:str|Path='runs/budget', seed:int=0,
                  config:dict|None=None, # overrides of `budget_config` (e.g. fewer epochs and snapshots)
                  data:str|None=None, log=print)->pd.DataFrame:
     "The budget curve of the demo's teacher (`budget_config`): `budget.csv`, `budget_differences.csv`, `budget.md`, `budget.png` in `out`"
+    init_distributed()        # under a launcher: every rank agrees on each stage (as `run_all` does)
     cfg = load_config('demo', merge_config(merge_config(budget_config, config or {}), dict(seed=seed)), data)
     check_config(cfg)
     run = Run(out, cfg, log=log)

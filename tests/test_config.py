@@ -88,3 +88,14 @@ def test_what_a_problem_says(cfg, said):
 def test_a_value_of_the_wrong_type():
     with pytest.raises(ConfigError) as e: check_config(load_config('smoke', dict(cluster=dict(k='many'))))
     assert any(p.startswith("config.cluster.k: expected int, got 'many'") for p in e.value.problems), e.value.problems
+
+def test_fine_tuning_images():
+    "[eval] finetune keeps its 10 images a class when its data is partly set, and reads the evaluation's images unless told otherwise"
+    c = load_config('demo', dict(eval=dict(finetune=dict(data=dict(n_valid=500)))))
+    assert (c.eval.finetune.data.per_class, c.eval.finetune.data.n_valid) == (10, 500)
+    c = load_config('demo', dict(eval=dict(data=dict(source='/some/images'))))
+    assert c.eval.finetune.data.source == '/some/images'
+
+def test_per_class_only_in_the_evaluation():
+    with pytest.raises(ConfigError) as e: check_config(load_config('smoke', dict(pretext=dict(data=dict(per_class=5)))))
+    assert any(p.startswith('pretext.data.per_class: only the evaluation') for p in e.value.problems), e.value.problems
