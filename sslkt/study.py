@@ -213,7 +213,7 @@ def _write_study(out:Path, scale:str, seeds, s:dict, per_seed:pd.DataFrame, ks, 
     "study.csv, differences.csv and study.md: mean ± std per row, each trained row against its start, the paper's orderings, the k table"
     with atomic_path(out/'study.csv') as tmp: per_seed.to_csv(tmp, index=False)
     table = mean_std_table(per_seed).reindex([r for r in (o.format(deep=s['deep']) for o in row_order) if r in set(per_seed.row)])
-    diffs = paired_differences(per_seed, {r.format(deep=s['deep']): o for r, o in paired.items()})
+    diffs = paired_differences(per_seed, {r.format(deep=s['deep']): o.format(deep=s['deep']) for r, o in paired.items()})
     with atomic_path(out/'differences.csv') as tmp: diffs.to_csv(tmp, index=False)
     lines = [f'# The study: scale {scale}, seeds {list(seeds)}', '',
              f'Accuracy on the evaluation images (mean ± std over seeds where there are several); {time.time() - t0:.0f} s in all.', '',
