@@ -37,14 +37,22 @@ class Stopped(KeyboardInterrupt):
 _stopping = False
 
 # %% ../nbs/60_cli.ipynb #44b35ac5
+_UNSAFE = ((os.path.join('torch', 'utils', 'data', 'dataloader.py'), '__init__'),     # starting workers: a half-started one prints a traceback
+           (os.path.join('multiprocessing', 'resource_sharer.py'), None))           # taking a batch's file descriptor from a worker: the worker prints a traceback
+
+def _must_wait(frame)->bool:
+    "Whether the main thread, at `frame`, is where a stop raised now would make a data loader worker print a traceback"
+    while frame is not None:
+        f, name = frame.f_code.co_filename, frame.f_code.co_name
+        if any(f.endswith(p) and n in (None, name) for p, n in _UNSAFE): return True
+        frame = frame.f_back
+    return False
+
 def _stop(sig, frame):
-    "Raise `Stopped` in the main thread (while it starts data loader workers: 0.1 s later, as a worker half-started prints a traceback); a second signal ends the process at once"
+    "Raise `Stopped` in the main thread (where `_must_wait`: 0.1 s later); a second signal ends the process at once"
     global _stopping
     if _stopping: os._exit(128 + sig)
-    while frame is not None:
-        if frame.f_code.co_name == '__init__' and frame.f_code.co_filename.endswith(os.path.join('torch', 'utils', 'data', 'dataloader.py')):
-            return threading.Timer(0.1, os.kill, (os.getpid(), sig)).start()
-        frame = frame.f_back
+    if _must_wait(frame): return threading.Timer(0.1, os.kill, (os.getpid(), sig)).start()
     _stopping = True
     raise Stopped(sig)
 
