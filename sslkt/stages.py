@@ -28,8 +28,10 @@ __all__ = ['settings', 'save_fig', 'save_curves', 'pretext_stage', 'features_sta
 
 # %% ../nbs/48_stages.ipynb #e412eeaa
 def settings(cfg:Config, section:str, **extra)->dict:
-    "What a stage's fingerprint hashes: its section of `cfg`, the seeds, and `extra` (what else decides its result)"
-    return {section: asdict(getattr(cfg, section)), 'seed': cfg.seed, 'data_seed': cfg.data_seed, **extra}
+    "What a stage's fingerprint hashes: its section of `cfg` less what it leaves unused (`[eval] finetune` without that protocol), the seeds, and `extra` (what else decides its result)"
+    d = asdict(getattr(cfg, section))
+    if section == 'eval' and 'finetune' not in d['protocols']: del d['finetune']
+    return {section: d, 'seed': cfg.seed, 'data_seed': cfg.data_seed, **extra}
 
 # %% ../nbs/48_stages.ipynb #f8aa5f28
 def save_fig(fig, path, dpi:int=80):
