@@ -139,7 +139,7 @@ class Run:
               folder=None, # the stage's folder (default: the run's folder / name)
              ):
         "Run `fn(run, folder)` unless a finished record with the same fingerprint and intact outputs exists"
-        d, ins = Path(folder or self.out/name), {str(i): self._input(i) for i in inputs}
+        d, ins = Path(folder or self.out/name), {self.key(i): self._input(i) for i in inputs}
         fp = fingerprint(dict(config=config, inputs=ins))
         rec = broadcast_object(self._done(name, d, fp, config, ins) if is_main() else None)
         if rec is None: rec = self._run(name, fn, d, fp, config, ins, parallel)
@@ -147,6 +147,13 @@ class Run:
         return d
 
 # %% ../nbs/47_runner.ipynb #0eec9c64
+@patch
+def key(self:Run, i)->str:
+    "How input `i` is named in fingerprints: a stage as named, a path inside the run folder relative to it, another path absolute (a run continued from another directory reruns nothing)"
+    if str(i) in self.fps or not Path(i).exists(): return str(i)
+    p, out = Path(i).resolve(), self.out.resolve()
+    return p.relative_to(out).as_posix() if p.is_relative_to(out) else str(p)
+
 @patch
 def _input(self:Run, i)->str:
     "The fingerprint of an input: an earlier stage's; or, made elsewhere, a file's, a stage folder's (its record, its outputs intact) or a folder's files"

@@ -91,7 +91,7 @@ def few_label(run:Run, per_class:int, # labelled training images a class
     cfg, f = run.cfg, run.cfg.eval.finetune
     e = replace(cfg.eval, protocols=['finetune'], finetune=replace(f, data=replace(f.data, per_class=per_class)))
     name = f'finetune{per_class}'
-    run.stage(name, partial(eval_stage, c=e, rows=rows), settings(cfg, 'eval') | dict(eval=asdict(e), rows={k: str(v) for k, v in rows.items()}),
+    run.stage(name, partial(eval_stage, c=e, rows=rows), settings(cfg, 'eval') | dict(eval=asdict(e), rows={k: run.key(v) for k, v in rows.items()}),
               [p for p in map(Path, map(str, rows.values())) if p.exists()], parallel=True)
     return json.loads((run.out/name/'results.json').read_text())
 
@@ -162,7 +162,8 @@ def plot_budget_curve(diffs:pd.DataFrame, noise:float=0.03, title:str='pretext b
         d = diffs[diffs.row == row]
         for col, g in d.groupby('column', sort=False): ax.plot(g.puzzles, g.score, marker='o', ms=3, label=col)
         ax.axhspan(-noise, noise, color='gray', alpha=0.15); ax.axhline(0, c='gray', lw=0.8)
-        ax.set_xscale('log'); ax.set_xlabel('puzzles seen'); ax.set_title(row, fontsize=9)
+        ax.set_xscale('log'); ax.minorticks_off(); ax.set_xticks(ps := sorted(d.puzzles.unique()), [f'{p / 1e3:,.0f}k' for p in ps])
+        ax.set_xlabel('puzzles seen'); ax.set_title(row, fontsize=9)
     axs[0][0].set_ylabel('accuracy difference'); axs[0][-1].legend(fontsize=6, loc='best')
     fig.suptitle(title, fontsize=10)
     return fig
