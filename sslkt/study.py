@@ -21,7 +21,7 @@ from .run import run_all, markdown_table, column, _rows
 # %% auto #0
 __all__ = ['scales', 'teachers', 'row_order', 'paired', 'claims', 'budget_config', 'mean_std_table', 'paired_differences',
            'supervised_row', 'few_label', 'k_study', 'plot_k_study', 'budget_curve', 'budget_differences',
-           'plot_budget_curve', 'budget_study', 'study']
+           'plot_budget_curve', 'budget_study', 'budget_spread', 'study']
 
 # %% ../nbs/51_study.ipynb #64f2e1f6
 scales = dict(
@@ -182,7 +182,8 @@ def budget_study(out:str|Path='runs/budget', seed:int=0,
     check_config(cfg)
     run = Run(out, cfg, log=log)
     with locked(run.out): df = budget_curve(run)
-    d, o = budget_differences(df), run.out
+    df, o = df.assign(seed=seed), run.out
+    d = budget_differences(df).assign(seed=seed)
     for name, t in (('budget.csv', df), ('budget_differences.csv', d)):
         with atomic_path(o/name) as tmp: t.to_csv(tmp, index=False)
     table = d.pivot_table(index=['row', 'epoch', 'puzzles'], columns='column', values='score', sort=False)
@@ -191,6 +192,26 @@ def budget_study(out:str|Path='runs/budget', seed:int=0,
         warnings.simplefilter('ignore')
         save_fig(plot_budget_curve(d, title=f'pretext budget, seed {seed}'), o/'budget.png', dpi=90)
     return table
+
+# %% ../nbs/51_study.ipynb #d30d0fa6
+def budget_spread(*outs, # finished `budget_study` folders, one seed each
+                  epoch:int|None=None, # the snapshot (default: the last that every run has)
+                 )->pd.DataFrame:
+    "Teacher − its start and student − random at one snapshot over the seeds of several budget curves: 'mean ± std (n)'"
+    ds = []
+    for o in map(Path, outs):
+        if not (f := o/'budget_differences.csv').exists(): raise FileNotFoundError(f'{o}: no budget curve there (python bench/budget.py --out {o})')
+        ds.append(pd.read_csv(f))
+        if 'seed' not in ds[-1]: raise ValueError(f'{f}: no seed column; python bench/budget.py --out {o} writes it again (a finished run only reads)')
+    seeds = [set(d.seed) for d in ds]
+    if any(len(s) != 1 for s in seeds) or len(set().union(*seeds)) != len(ds): raise ValueError(f'one seed a folder, each once: {seeds}')
+    epochs = set.intersection(*(set(d.epoch) for d in ds))
+    if epoch is None and not epochs: raise ValueError('the runs have no snapshot in common')
+    e = max(epochs) if epoch is None else epoch
+    d = pd.concat([d[d.epoch == e] for d in ds])
+    if d.empty: raise ValueError(f'no snapshot at epoch {e} in {", ".join(map(str, outs))}')
+    if d.puzzles.nunique() > 1: raise ValueError(f'the runs saw different numbers of puzzles by epoch {e}: {sorted(d.puzzles.unique())}')
+    return mean_std_table(d).reindex(list(dict.fromkeys(d.row))).rename_axis(f'epoch {e}, {d.puzzles.iloc[0]:,} puzzles')
 
 # %% ../nbs/51_study.ipynb #ef52a6af
 def _teacher_rows(s:dict, name:str, seed:int, base:dict, data, out:Path, log)->list:
