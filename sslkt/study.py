@@ -206,10 +206,9 @@ def budget_spread(*outs, # finished `budget_study` folders, one seed each
     seeds = [set(d.seed) for d in ds]
     if any(len(s) != 1 for s in seeds) or len(set().union(*seeds)) != len(ds): raise ValueError(f'one seed a folder, each once: {seeds}')
     epochs = set.intersection(*(set(d.epoch) for d in ds))
-    if epoch is None and not epochs: raise ValueError('the runs have no snapshot in common')
-    e = max(epochs) if epoch is None else epoch
+    e = max(epochs, default=None) if epoch is None else epoch
+    if e not in epochs: raise ValueError(f'no snapshot at epoch {e} in every one of {", ".join(map(str, outs))}')
     d = pd.concat([d[d.epoch == e] for d in ds])
-    if d.empty: raise ValueError(f'no snapshot at epoch {e} in {", ".join(map(str, outs))}')
     if d.puzzles.nunique() > 1: raise ValueError(f'the runs saw different numbers of puzzles by epoch {e}: {sorted(d.puzzles.unique())}')
     return mean_std_table(d).reindex(list(dict.fromkeys(d.row))).rename_axis(f'epoch {e}, {d.puzzles.iloc[0]:,} puzzles')
 
