@@ -45,7 +45,8 @@ teachers = {  # run name: (its config on top of the scale's, {row of its results
     'deep':     (lambda s: dict(pretext=dict(task='jigsaw++', n_perms=s['n_perms'][1], arch=s['deep']), eval=dict(baselines=['teacher'])),
                  {'teacher_start': 'Jigsaw++ {deep} (start)', 'teacher': 'Jigsaw++ {deep}', 'cc': 'CC ← Jigsaw++ {deep}'}),
     # the deeper teacher for the AlexNet teacher's wall time (fewer epochs, `deep_epochs`); its start is the `deep` run's
-    'deep_time': (lambda s: merge_config(teachers['deep'][0](s), dict(pretext=dict(epochs=s['deep_epochs']))),
+    'deep_time': (lambda s: dict(pretext=dict(task='jigsaw++', n_perms=s['n_perms'][1], arch=s['deep'], epochs=s['deep_epochs']),
+                             eval=dict(baselines=['teacher'])),
                   {'teacher': "Jigsaw++ {deep}, AlexNet's time", 'cc': "CC ← Jigsaw++ {deep}, AlexNet's time"}),
 }
 row_order = ['random', 'supervised', 'Jigsaw AlexNet (start)', 'Jigsaw AlexNet', 'Jigsaw++ AlexNet (start)', 'Jigsaw++ AlexNet',
